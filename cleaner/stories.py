@@ -1,0 +1,371 @@
+"""Story level: group different outlets' articles about the same event.
+
+Stages, each explicit:
+
+1. ``add``: tokenise, guess the language if not given, count document frequencies, and keep only a
+   small per-article record (the ``candidate_terms`` most salient term counts, the language, the
+   date as days since the epoch). Texts are never kept.
+2. ``assign``: weigh terms by sublinear tf times a blended idf (corpus document frequencies with
+   the wordfreq background as ``prior_docs`` pseudo-documents), keep the ``top_terms`` best as a
+   unit vector per article; MinHash the ``lsh_terms`` best and query an LSH index for candidate
+   pairs; verify candidates by cosine; then merge clusters by **average linkage**: two stories merge
+   only when the mean cosine over all their cross pairs reaches ``threshold`` (computed exactly
+   from sums of member vectors), and only when every dated member stays within ``window_days``.
+   Similarity is not transitive, so a chain A~B~C does not pull A and C together.
+3. ``explain``: members, their cosine to the story centroid, pairwise scores, shared terms.
+
+The state (:meth:`StoryIndex.to_state`) is plain dicts, lists, floats and strings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import heapq
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .errors import ConfigError
+from .terms import Background, DocFrequencies, LanguageGuesser, cosine, idf, term_weights, tokenize
+
+
+@dataclass(frozen=True)
+class StoryConfig:
+    """Story-level settings.
+
+    Defaults: ``threshold=0.16`` (mean cosine between two stories' articles at or above which they
+    merge); ``window_days=3.0`` (dated articles further apart are never one story; ``0`` disables);
+    ``top_terms=40`` (terms per article vector); ``candidate_terms=120`` (term counts kept per
+    article at ``add`` time, re-ranked at ``assign``); ``lsh_terms=20`` (best terms MinHashed for
+    candidates); ``num_perm=64`` and ``bands=32`` (LSH: 32 bands of 2 rows); ``prior_docs=1000.0``
+    (weight of the wordfreq background, in pseudo-documents); ``doc_length=400.0`` (tokens per
+    article assumed by the background); ``seed=1`` (MinHash permutations).
+    """
+
+    threshold: float = 0.25
+    window_days: float = 3.0
+    top_terms: int = 40
+    candidate_terms: int = 120
+    lsh_terms: int = 40
+    num_perm: int = 64
+    bands: int = 64
+    prior_docs: float = 1000.0
+    doc_length: float = 400.0
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"story threshold must be in (0, 1], got {self.threshold}")
+        if self.window_days < 0:
+            raise ConfigError(f"story window_days must be >= 0 (0 disables), got {self.window_days}")
+        if self.top_terms < 1 or self.lsh_terms < 1:
+            raise ConfigError("story top_terms and lsh_terms must be at least 1")
+        if self.candidate_terms < self.top_terms:
+            raise ConfigError(
+                f"story candidate_terms ({self.candidate_terms}) must be >= top_terms ({self.top_terms})"
+            )
+        if self.bands < 1 or self.num_perm % self.bands:
+            raise ConfigError(
+                f"story num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})"
+            )
+
+
+def story_id(first_member: str) -> str:
+    """Stable story id from the id of its earliest member (input order)."""
+    return "s-" + hashlib.sha1(first_member.encode("utf-8")).hexdigest()[:12]
+
+
+def parse_day(date: str | None) -> float | None:
+    """ISO date or datetime -> days since the epoch (naive times are UTC); ``None`` stays ``None``.
+
+    >>> parse_day("1970-01-02"), parse_day("1970-01-01T12:00:00Z")
+    (1.0, 0.5)
+    """
+    if not date:
+        return None
+    try:
+        when = datetime.fromisoformat(date.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(f"story date {date!r} is not an ISO date (YYYY-MM-DD[THH:MM:SS])") from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp() / 86400.0
+
+
+class StoryIndex:
+    """Collect articles with :meth:`add`, then :meth:`assign` story ids."""
+
+    def __init__(self, config: StoryConfig = StoryConfig()):
+        self.config = config
+        self.df = DocFrequencies()
+        self._ids: list[str] = []
+        self._pos: dict[str, int] = {}
+        self._counts: list[dict[str, int]] = []
+        self._langs: list[str | None] = []
+        self._days: list[float | None] = []
+        self._background = Background(doc_length=config.doc_length)
+        self._guesser = LanguageGuesser()
+        self._bgp: dict[tuple[str | None, str], float] = {}
+        self._vectors: list[dict[str, float]] | None = None
+        self._stories: dict[str, list[int]] | None = None
+        self._story_of: dict[str, str] | None = None
+
+    # ------------------------------------------------------------------ add
+
+    def add(self, doc_id: str, text: str, *, lang: str | None = None, date: str | None = None) -> None:
+        """Add one cleaned article. Adding an id twice replaces nothing: it is an error."""
+        if doc_id in self._pos:
+            raise ConfigError(f"story index already has a document {doc_id!r}; ids must be unique")
+        lang = lang or self._guesser.guess(text)
+        counts = Counter(tokenize(text, lang))
+        self.df.add(counts)
+        bg = self._background_p
+        keep = self.config.candidate_terms
+        if len(counts) > keep:
+            def salience(item: tuple[str, int]) -> float:
+                return (1.0 + math.log(item[1])) * -math.log(bg(item[0], lang))
+
+            ranked = sorted(counts.items(), key=lambda x: (-salience(x), x[0]))
+            counts = dict(ranked[:keep])
+        else:
+            counts = dict(counts)
+            for t in counts:
+                bg(t, lang)
+        self._record(doc_id, counts, lang, parse_day(date))
+
+    def _record(self, doc_id: str, counts: dict[str, int], lang: str | None, day: float | None) -> None:
+        self._pos[doc_id] = len(self._ids)
+        self._ids.append(doc_id)
+        self._counts.append(counts)
+        self._langs.append(lang)
+        self._days.append(day)
+        self._vectors = self._stories = self._story_of = None
+
+    def _background_p(self, term: str, lang: str | None) -> float:
+        key = (lang, term)
+        p = self._bgp.get(key)
+        if p is None:
+            p = self._bgp[key] = self._background.doc_probability(term, lang)
+        return p
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    # ------------------------------------------------------------------ vectors
+
+    def _ensure_vectors(self) -> list[dict[str, float]]:
+        if self._vectors is None:
+            cfg, df, docs = self.config, self.df.df, self.df.docs
+            cache: dict[tuple[str | None, str], float] = {}
+            vectors = []
+            for counts, lang in zip(self._counts, self._langs):
+                idfs = {}
+                for t in counts:
+                    key = (lang, t)
+                    v = cache.get(key)
+                    if v is None:
+                        v = cache[key] = idf(df.get(t, 0), docs, self._background_p(t, lang), cfg.prior_docs)
+                    idfs[t] = v
+                vectors.append(term_weights(counts, idfs, cfg.top_terms))
+            self._vectors = vectors
+        return self._vectors
+
+    def vector(self, doc_id: str) -> dict[str, float]:
+        """The article's unit term vector (top ``top_terms`` terms)."""
+        return self._ensure_vectors()[self._index(doc_id)]
+
+    def _index(self, doc_id: str) -> int:
+        try:
+            return self._pos[doc_id]
+        except KeyError:
+            raise ConfigError(f"story index has no document {doc_id!r}; add() it first") from None
+
+    def _apart(self, i: int, j: int) -> bool:
+        w = self.config.window_days
+        a, b = self._days[i], self._days[j]
+        return bool(w) and a is not None and b is not None and abs(a - b) > w
+
+    def score(self, id_a: str, id_b: str) -> float:
+        """Verification similarity: cosine of the two term vectors; 0 outside the date window."""
+        i, j = self._index(id_a), self._index(id_b)
+        if self._apart(i, j):
+            return 0.0
+        vectors = self._ensure_vectors()
+        return cosine(vectors[i], vectors[j])
+
+    # ------------------------------------------------------------------ candidates
+
+    def _candidate_pairs(self) -> list[tuple[int, int]]:
+        from datasketch import MinHash, MinHashLSH
+
+        cfg = self.config
+        vectors = self._ensure_vectors()
+        template = MinHash(num_perm=cfg.num_perm, seed=cfg.seed)
+        lsh = MinHashLSH(num_perm=cfg.num_perm, params=(cfg.bands, cfg.num_perm // cfg.bands))
+        pairs: set[tuple[int, int]] = set()
+        for i, vec in enumerate(vectors):
+            if not vec:
+                continue
+            terms = sorted(vec, key=lambda t: (-vec[t], t))[: cfg.lsh_terms]
+            m = MinHash(
+                num_perm=cfg.num_perm, seed=cfg.seed, permutations=template.permutations, scheme=template.scheme
+            )
+            m.update_batch([t.encode("utf-8") for t in terms])
+            for j in lsh.query(m):
+                pairs.add((j, i))
+            lsh.insert(i, m, check_duplication=False)
+        return sorted(pairs)
+
+    # ------------------------------------------------------------------ clustering
+
+    def assign(self) -> dict[str, str]:
+        """Every added id -> story id. Deterministic; ties broken by input order."""
+        if self._story_of is None:
+            self._cluster()
+        return dict(self._story_of)
+
+    def _cluster(self) -> None:
+        cfg = self.config
+        vectors = self._ensure_vectors()
+        n = len(vectors)
+        members = {i: [i] for i in range(n)}
+        sums: dict[int, dict[str, float]] = {i: dict(vectors[i]) for i in range(n)}
+        span = {i: (self._days[i], self._days[i]) for i in range(n)}
+        neighbours: dict[int, set[int]] = {i: set() for i in range(n)}
+        heap: list[tuple[float, int, int, int, int]] = []
+        version = [0] * n
+
+        for i, j in self._candidate_pairs():
+            if self._apart(i, j):
+                continue
+            s = cosine(vectors[i], vectors[j])
+            if s >= cfg.threshold:
+                neighbours[i].add(j)
+                neighbours[j].add(i)
+                heap.append((-s, i, j, 0, 0))
+        heapq.heapify(heap)
+
+        while heap:
+            _, a, b, va, vb = heapq.heappop(heap)
+            if a not in members or b not in members or version[a] != va or version[b] != vb:
+                continue
+            # a < b always: the merged story keeps the earlier root.
+            members[a].extend(members.pop(b))
+            members[a].sort()
+            sa, sb = sums[a], sums.pop(b)
+            for t, w in sb.items():
+                sa[t] = sa.get(t, 0.0) + w
+            span[a] = _merge_span(span[a], span.pop(b))
+            version[a] += 1
+            nb = (neighbours[a] | neighbours.pop(b)) - {a, b}
+            neighbours[a] = nb
+            for c in nb:
+                neighbours[c].discard(b)
+                neighbours[c].add(a)
+            for c in sorted(nb):
+                if self._span_too_wide(_merge_span(span[a], span[c])):
+                    continue
+                s = cosine(sa, sums[c]) / (len(members[a]) * len(members[c]))
+                if s >= cfg.threshold:
+                    x, y = min(a, c), max(a, c)
+                    heapq.heappush(heap, (-s, x, y, version[x], version[y]))
+
+        self._stories = {}
+        self._story_of = {}
+        for root in sorted(members):
+            idx = members[root]
+            sid = story_id(self._ids[idx[0]])
+            self._stories[sid] = idx
+            for i in idx:
+                self._story_of[self._ids[i]] = sid
+
+    def _span_too_wide(self, span: tuple[float | None, float | None]) -> bool:
+        lo, hi = span
+        return bool(self.config.window_days) and lo is not None and hi - lo > self.config.window_days
+
+    # ------------------------------------------------------------------ explain
+
+    def explain(self, story_id: str, *, terms: int = 12, max_pairs: int = 45) -> dict:
+        """Why these articles are one story: members, centroid and pairwise scores, shared terms.
+
+        ``cohesion`` is the mean pairwise cosine (the average-linkage score compared with
+        ``threshold``); ``shared_terms`` lists terms carried by at least two members, by their
+        weight in the centroid, with how many members carry each.
+        """
+        self.assign()
+        if story_id not in self._stories:
+            raise ConfigError(f"no story {story_id!r}; call assign() and use one of its ids")
+        idx = self._stories[story_id]
+        vectors = self._ensure_vectors()
+        total: dict[str, float] = {}
+        carriers: Counter[str] = Counter()
+        for i in idx:
+            for t, w in vectors[i].items():
+                total[t] = total.get(t, 0.0) + w
+                carriers[t] += 1
+        norm = math.sqrt(sum(w * w for w in total.values())) or 1.0
+        centroid = {t: w / norm for t, w in total.items()}
+        pair_sum = (sum(w * w for w in total.values()) - len(idx)) / 2.0
+        n_pairs = len(idx) * (len(idx) - 1) // 2
+        pairs = []
+        for a in range(len(idx)):
+            for b in range(a + 1, len(idx)):
+                if len(pairs) >= max_pairs:
+                    break
+                i, j = idx[a], idx[b]
+                pairs.append({"a": self._ids[i], "b": self._ids[j], "score": round(cosine(vectors[i], vectors[j]), 4)})
+        shared = [t for t in centroid if carriers[t] >= 2]
+        shared.sort(key=lambda t: (-centroid[t], t))
+        return {
+            "story": story_id,
+            "size": len(idx),
+            "cohesion": round(pair_sum / n_pairs, 4) if n_pairs else 1.0,
+            "threshold": self.config.threshold,
+            "members": [
+                {
+                    "id": self._ids[i],
+                    "lang": self._langs[i],
+                    "centroid_score": round(cosine(vectors[i], centroid), 4),
+                }
+                for i in idx
+            ],
+            "pairs": pairs,
+            "shared_terms": [
+                {"term": t, "weight": round(centroid[t], 4), "members": carriers[t]} for t in shared[:terms]
+            ],
+        }
+
+    def stories(self) -> dict[str, list[str]]:
+        """Story id -> member ids in input order."""
+        self.assign()
+        return {sid: [self._ids[i] for i in idx] for sid, idx in self._stories.items()}
+
+    # ------------------------------------------------------------------ state
+
+    def to_state(self) -> dict:
+        """Plain, JSON-able state: config, corpus document frequencies, one small record per article."""
+        return {
+            "config": dataclasses.asdict(self.config),
+            "df": self.df.to_state(),
+            "docs": [
+                {"id": d, "terms": c, "lang": l, "day": day}
+                for d, c, l, day in zip(self._ids, self._counts, self._langs, self._days)
+            ],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> StoryIndex:
+        index = cls(StoryConfig(**state["config"]))
+        index.df = DocFrequencies.from_state(state["df"])
+        for doc in state["docs"]:
+            counts = {str(t): int(n) for t, n in doc["terms"].items()}
+            index._record(doc["id"], counts, doc["lang"], doc["day"])
+        return index
+
+
+def _merge_span(a, b):
+    lo = [x for x in (a[0], b[0]) if x is not None]
+    hi = [x for x in (a[1], b[1]) if x is not None]
+    return (min(lo) if lo else None, max(hi) if hi else None)

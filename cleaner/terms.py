@@ -1,0 +1,237 @@
+"""Terms for the story level: tokens, a cheap language guess, and term rarity.
+
+Three small pieces, each an explicit object so no answer depends on hidden module state:
+
+- :func:`tokenize` turns text into casefolded Unicode ``\\w`` words, with Chinese/Japanese runs
+  split into character bigrams (no segmenter needed).
+- :class:`LanguageGuesser` guesses a language from the script and, for alphabets shared by several
+  languages, from the share of tokens found in each candidate's 300 most common words.
+  Word lists are loaded lazily, only for the candidates of the script seen, and kept on the instance.
+- :class:`Background` gives each term a background document probability from ``wordfreq``
+  (works on a corpus of two articles); :class:`DocFrequencies` counts document frequencies in the
+  corpus being processed (mergeable, plain dicts); :func:`idf` blends the two: the background acts as
+  ``prior_docs`` pseudo-documents, so a small corpus leans on the background and a large one on itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Han ideographs, Hiragana, Katakana (incl. phonetic extensions), CJK compatibility ideographs.
+_CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+")
+_CJK_RE = re.compile(rf"[{_CJK}]")
+_KANA_RE = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
+# Arabic harakat, superscript alef and tatweel: wordfreq drops them too, and they are not \w.
+_ABJAD_MARKS = dict.fromkeys(
+    [*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x0591, 0x05C8)], None
+)
+
+CJK_LANGS = frozenset({"zh", "ja"})
+
+
+def _fold(word: str, lang: str | None) -> str:
+    if lang in ("tr", "az"):
+        word = word.replace("İ", "i").replace("I", "ı")
+    return word.casefold().replace("\u0307", "")
+
+
+def tokenize(text: str, lang: str | None = None) -> list[str]:
+    """Casefolded word tokens; CJK runs become overlapping character bigrams.
+
+    Pure digits and one-letter words are dropped: they say little about which event a text is about.
+
+    >>> tokenize("Pentagon spokesman John Kirby said 5 strikes hit")
+    ['pentagon', 'spokesman', 'john', 'kirby', 'said', 'strikes', 'hit']
+    >>> tokenize("美国空袭叙利亚")
+    ['美国', '国空', '空袭', '袭叙', '叙利', '利亚']
+    >>> tokenize("İSTANBUL'da", "tr")
+    ['istanbul', 'da']
+    """
+    text = unicodedata.normalize("NFC", text).translate(_ABJAD_MARKS)
+    out: list[str] = []
+    for run in _TOKEN_RE.findall(text):
+        if _CJK_RE.match(run):
+            if len(run) == 1:
+                out.append(run)
+            else:
+                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        elif len(run) > 1 and not run.isdigit():
+            out.append(_fold(run, lang))
+    return out
+
+
+# ---------------------------------------------------------------- language guess
+
+_SCRIPT_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "latin": ("en", "de", "es", "fr", "it", "pl", "tr", "pt", "nl"),
+    "cyrillic": ("ru", "uk", "bg"),
+    "arabic": ("ar", "fa"),
+}
+
+
+def _script(ch: str) -> str:
+    o = ord(ch)
+    if o < 0x250:
+        return "latin"
+    if 0x400 <= o < 0x530:
+        return "cyrillic"
+    if 0x600 <= o < 0x700 or 0x750 <= o < 0x780:
+        return "arabic"
+    if _KANA_RE.match(ch):
+        return "kana"
+    if _CJK_RE.match(ch):
+        return "han"
+    return "other"
+
+
+@dataclass
+class LanguageGuesser:
+    """Cheap language guess: script first, then top-300 word share among that script's candidates.
+
+    ``candidates`` maps a script (``latin``, ``cyrillic``, ``arabic``) to the languages considered.
+    Only the candidates of a script actually seen are loaded (``wordfreq`` small lists, a few ms each).
+
+    >>> LanguageGuesser().guess("Die Regierung hat am Montag beschlossen, dass die Schulen offen bleiben.")
+    'de'
+    >>> LanguageGuesser().guess("美国周一空袭了叙利亚和伊拉克的民兵设施。")
+    'zh'
+    """
+
+    candidates: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(_SCRIPT_CANDIDATES))
+    sample_chars: int = 3000
+    _top: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def _top_words(self, lang: str) -> frozenset[str]:
+        if lang not in self._top:
+            import wordfreq
+
+            self._top[lang] = frozenset(wordfreq.top_n_list(lang, 300, wordlist="small"))
+        return self._top[lang]
+
+    def guess(self, text: str) -> str | None:
+        sample = text[: self.sample_chars]
+        scripts = Counter(_script(ch) for ch in sample if ch.isalpha())
+        if not scripts:
+            return None
+        script = scripts.most_common(1)[0][0]
+        if script in ("han", "kana"):
+            return "ja" if scripts["kana"] > 0.1 * (scripts["han"] + scripts["kana"]) else "zh"
+        langs = self.candidates.get(script)
+        if not langs:
+            return None
+        tokens = tokenize(sample)[:400]
+        if not tokens:
+            return langs[0]
+        best, best_share = langs[0], -1.0
+        for lang in langs:
+            top = self._top_words(lang)
+            share = sum(tok in top for tok in tokens) / len(tokens)
+            if share > best_share:  # ties keep the earlier candidate
+                best, best_share = lang, share
+        return best
+
+
+# ---------------------------------------------------------------- term rarity
+
+#: Frequency given to a word the background has never seen (zipf 1).
+UNSEEN_FREQUENCY = 1e-8
+
+
+@dataclass
+class Background:
+    """Background document probabilities from ``wordfreq``, loaded lazily per language.
+
+    ``doc_probability(term, lang)`` estimates the chance that an article of ``doc_length`` tokens
+    contains the term: ``1 - exp(-doc_length * word_frequency)``. Unknown languages fall back to
+    an unseen-word probability for every term (the corpus then decides on its own).
+    CJK bigrams that are not wordfreq words are estimated from their two characters.
+    """
+
+    doc_length: float = 400.0
+    _freqs: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
+
+    def _dict(self, lang: str | None) -> dict[str, float]:
+        key = lang or ""
+        if key not in self._freqs:
+            import wordfreq
+
+            try:
+                self._freqs[key] = wordfreq.get_frequency_dict(key) if key else {}
+            except LookupError:
+                self._freqs[key] = {}
+        return self._freqs[key]
+
+    def frequency(self, term: str, lang: str | None) -> float:
+        freqs = self._dict(lang)
+        f = freqs.get(term)
+        if f is None and len(term) == 2 and _CJK_RE.match(term):
+            # Bigram across a word boundary: rarer than either character, by a fixed factor.
+            f = min(freqs.get(term[0], UNSEEN_FREQUENCY), freqs.get(term[1], UNSEEN_FREQUENCY)) * 0.01
+        return max(f or 0.0, UNSEEN_FREQUENCY)
+
+    def doc_probability(self, term: str, lang: str | None) -> float:
+        return -math.expm1(-self.doc_length * self.frequency(term, lang))
+
+
+@dataclass
+class DocFrequencies:
+    """Document frequencies of the corpus being processed: plain, mergeable, serialisable.
+
+    >>> a = DocFrequencies(); a.add(["x", "y", "x"]); b = DocFrequencies(); b.add(["x"])
+    >>> a.merge(b); (a.docs, a.df["x"], a.df["y"])
+    (2, 2, 1)
+    """
+
+    docs: int = 0
+    df: dict[str, int] = field(default_factory=dict)
+
+    def add(self, terms) -> None:
+        self.docs += 1
+        df = self.df
+        for t in set(terms):
+            df[t] = df.get(t, 0) + 1
+
+    def merge(self, other: DocFrequencies) -> None:
+        self.docs += other.docs
+        for t, n in other.df.items():
+            self.df[t] = self.df.get(t, 0) + n
+
+    def to_state(self) -> dict:
+        return {"docs": self.docs, "df": dict(self.df)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> DocFrequencies:
+        return cls(docs=int(state["docs"]), df={str(k): int(v) for k, v in state["df"].items()})
+
+
+def idf(df: int, docs: int, background_p: float, prior_docs: float) -> float:
+    """Blended inverse document frequency: the background counts as ``prior_docs`` pseudo-documents.
+
+    >>> round(idf(2, 2, 4e-6, 1000.0), 2)   # a name shared by the only two articles
+    6.21
+    >>> round(idf(2, 2, 1.0, 1000.0), 2)    # "the"
+    0.0
+    """
+    return max(0.0, math.log((docs + prior_docs) / (df + prior_docs * background_p)))
+
+
+def term_weights(counts: dict[str, int], idfs: dict[str, float], top: int) -> dict[str, float]:
+    """Top ``top`` terms by sublinear tf * idf, L2-normalised. Ties by term for determinism."""
+    scored = [(t, (1.0 + math.log(n)) * idfs[t]) for t, n in counts.items()]
+    scored = [x for x in scored if x[1] > 0.0]
+    scored.sort(key=lambda x: (-x[1], x[0]))
+    scored = scored[:top]
+    norm = math.sqrt(sum(w * w for _, w in scored)) or 1.0
+    return {t: w / norm for t, w in scored}
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Dot product of two sparse vectors (already unit length, so this is their cosine)."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b[t] for t, w in a.items() if t in b)

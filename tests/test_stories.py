@@ -1,0 +1,301 @@
+"""Story level: same event together, related-but-different events apart, no chaining."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from cleaner.errors import ConfigError
+from cleaner.stories import StoryConfig, StoryIndex, story_id
+from cleaner.terms import DocFrequencies, LanguageGuesser, tokenize
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+SEMEVAL = ROOT.parent / "shared" / "data" / "semeval2022-task8" / "training_set.csv"
+
+UNRELATED = """Regional hospital opens new maternity wing after two years of building work
+
+The new maternity wing at St Catherine's hospital welcomed its first patients on Tuesday, after a
+two-year construction project that cost the health trust 14 million pounds. The wing has twelve
+delivery suites, a birthing pool and a neonatal unit with space for twenty cots. Midwives said the
+old ward had been cramped and that families would now be able to stay overnight. The trust's chief
+executive, Margaret Ellison, thanked local fundraisers who collected more than 600,000 pounds for
+equipment, including specialist incubators. Parking at the site remains limited while a new car park
+is finished in the spring."""
+
+# Ten separate strikes in one region over one month: shared vocabulary (strike, drone, militia,
+# Syria, Iraq, killed), different places, groups and people. Two or three articles per event,
+# worded differently. "roundup" mentions events 1 and 6 together: the classic chaining bait.
+STRIKES: dict[str, list[tuple[str, str]]] = {
+    "e01": [
+        ("2024-03-02", "US jets bombed a weapons depot near Al-Qaim on the Iraqi side of the border early Saturday. "
+         "The Pentagon said the warehouse stored rockets for Kataib Hezbollah and that four militia fighters "
+         "died. Commander Abu Hussein al-Maliki was believed to be inside, local officials in Anbar said."),
+        ("2024-03-02", "Four Kataib Hezbollah members were killed when American aircraft struck an arms store outside "
+         "Al-Qaim, Anbar province, according to a militia statement mourning its men. The group said Abu Hussein "
+         "al-Maliki survived the raid on the depot and vowed revenge against US forces."),
+        ("2024-03-03", "Residents of Al-Qaim described loud explosions before dawn as the depot burned for hours. "
+         "Anbar's governor condemned the American strike on Iraqi soil; Kataib Hezbollah buried four fighters."),
+    ],
+    "e02": [
+        ("2024-03-05", "A drone strike hit the military airport of Deir ez-Zor on Tuesday, killing seven fighters "
+         "of the Afghan Liwa Fatemiyoun brigade, the Syrian Observatory for Human Rights reported. "
+         "A hangar and two cargo planes from Tehran were destroyed."),
+        ("2024-03-05", "Seven Liwa Fatemiyoun militiamen died when unidentified drones attacked Deir ez-Zor airport, "
+         "the Observatory said. Satellite images show a burned hangar next to the runway where Iranian cargo "
+         "flights had landed the night before."),
+    ],
+    "e03": [
+        ("2024-03-08", "Turkish drones struck a convoy near Tal Abyad on Friday, killing SDF commander Shervan Kobani "
+         "and three bodyguards. Ankara's defence ministry said the convoy carried PKK operatives."),
+        ("2024-03-08", "The Syrian Democratic Forces confirmed the death of Shervan Kobani, a senior commander, after "
+         "a Turkish drone hit his vehicles on the road south of Tal Abyad. The SDF accused Ankara of escalation."),
+        ("2024-03-09", "Mourners filled the streets of Tal Abyad for the funeral of SDF commander Shervan Kobani, "
+         "killed with three guards when a Turkish drone targeted their convoy."),
+    ],
+    "e04": [
+        ("2024-03-11", "A Turkish airstrike on Mount Sinjar destroyed a clinic used by the Yazidi YBS militia, "
+         "Iraqi Kurdish officials said. Two nurses and a YBS guard were killed in the Sinjar district."),
+        ("2024-03-11", "Yazidi leaders in Sinjar condemned Turkey after warplanes bombed a medical clinic on the "
+         "mountain, killing two nurses. Ankara says the YBS is linked to the PKK."),
+    ],
+    "e05": [
+        ("2024-03-14", "Israeli jets struck a weapons warehouse at the Imam Ali base near Mayadin overnight, "
+         "according to Syrian state media, which said air defences intercepted several missiles. "
+         "Secondary explosions lit up the Euphrates valley."),
+        ("2024-03-14", "Explosions rocked the Imam Ali compound outside Mayadin after an airstrike that a regional "
+         "intelligence official attributed to Israel. The base, run by the Revolutionary Guards, stores "
+         "missiles and drones, the official said."),
+    ],
+    "e06": [
+        ("2024-03-17", "A US strike at Jurf al-Sakhar south of Baghdad hit a headquarters of the Nujaba movement, "
+         "the Pentagon said, in retaliation for a rocket attack on Ain al-Asad. Nujaba leader Akram al-Kaabi "
+         "threatened to expand attacks on American bases."),
+        ("2024-03-17", "Harakat al-Nujaba said three of its men died when American warplanes bombed its compound in "
+         "Jurf al-Sakhar. Akram al-Kaabi, the group's chief, called the raid a declaration of war; the Pentagon "
+         "cited last week's rockets fired at Ain al-Asad air base."),
+    ],
+    "e07": [
+        ("2024-03-20", "A Turkish drone killed Hevi Ibrahim, a senior official of the Kurdish YPG, at a checkpoint "
+         "on the outskirts of Qamishli on Wednesday, Kurdish media reported."),
+        ("2024-03-20", "Kurdish authorities in Qamishli said YPG official Hevi Ibrahim died when a drone fired a "
+         "missile at her car as it waited at a checkpoint east of the city. Turkey did not comment."),
+    ],
+    "e08": [
+        ("2024-03-23", "Unidentified aircraft destroyed a column of trucks at the Albu Kamal border crossing, "
+         "the Syrian Observatory said. The lorries had entered from Iraq carrying missiles for Iranian-backed "
+         "groups, and ten drivers and guards were killed."),
+        ("2024-03-23", "Ten people died at the Albu Kamal crossing when warplanes hit a convoy of refrigerated "
+         "trucks that smugglers used to move missiles from Iraq into Syria, a monitoring group reported."),
+    ],
+    "e09": [
+        ("2024-03-26", "Iran's Revolutionary Guards fired ballistic missiles at a villa in Erbil, claiming it housed "
+         "a Mossad headquarters. Kurdish officials said businessman Peshraw Dizayee and three relatives died."),
+        ("2024-03-26", "The Kurdistan regional government denied that a Mossad base existed in Erbil after IRGC "
+         "missiles levelled the home of Peshraw Dizayee, a property developer, killing him and his family."),
+        ("2024-03-27", "Iraq recalled its ambassador from Tehran over the missile attack on Erbil that killed "
+         "Peshraw Dizayee. The IRGC insists the villa was an Israeli spy centre."),
+    ],
+    "e10": [
+        ("2024-03-29", "A Turkish airstrike knocked out the main power station in Kobani, leaving the town without "
+         "electricity and water pumping, the Kurdish administration said. No casualties were reported."),
+        ("2024-03-29", "Kobani was plunged into darkness after Turkish jets bombed its power station; engineers say "
+         "repairs to the turbines will take weeks, and without electricity the town's water pumping has stopped."),
+    ],
+}
+ROUNDUP = ("2024-03-18", "Two weeks of American strikes on Iraqi militias: after the Al-Qaim depot raid that killed "
+           "four Kataib Hezbollah fighters, US aircraft hit the Nujaba headquarters at Jurf al-Sakhar. "
+           "Analysts say the Pentagon wants to deter attacks on Ain al-Asad without a wider war.")
+
+
+def strike_index(config: StoryConfig = StoryConfig(), *, dates: bool) -> StoryIndex:
+    index = StoryIndex(config)
+    for event, articles in STRIKES.items():
+        for n, (date, text) in enumerate(articles):
+            index.add(f"{event}-{n}", text, lang="en", date=date if dates else None)
+    index.add("roundup", ROUNDUP[1], lang="en", date=ROUNDUP[0] if dates else None)
+    return index
+
+
+def seed_index() -> StoryIndex:
+    index = StoryIndex()
+    for path in SEEDS:
+        index.add(path.stem, path.read_text(encoding="utf-8"))
+    return index
+
+
+# ---------------------------------------------------------------- seeds
+
+
+def test_seeds_share_a_story_with_nothing_else_in_the_corpus():
+    index = seed_index()
+    stories = index.assign()
+    assert len(SEEDS) == 2 and len(set(stories.values())) == 1
+    assert index.score(SEEDS[0].stem, SEEDS[1].stem) >= 0.3
+
+
+def test_unrelated_article_does_not_join_the_seeds():
+    index = seed_index()
+    index.add("hospital", UNRELATED)
+    stories = index.assign()
+    assert stories["hospital"] != stories[SEEDS[0].stem] == stories[SEEDS[1].stem]
+
+
+@pytest.mark.skipif(not SEMEVAL.exists(), reason="../shared is not checked out")
+def test_real_related_articles_do_not_join_the_seeds():
+    # Real articles on the same actors (Iran, Iraq, US strikes) but other events.
+    wanted = {"1511765548", "1494034444", "1483793244"}
+    csv.field_size_limit(sys.maxsize)
+    index = seed_index()
+    with SEMEVAL.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            for side, text in zip(row["pair_id"].split("_"), (row["text1"], row["text2"])):
+                if side in wanted and side not in index._pos:
+                    index.add(side, text, lang="en")
+    stories = index.assign()
+    assert len(index) == 5
+    seeds = stories[SEEDS[0].stem]
+    assert stories[SEEDS[1].stem] == seeds
+    assert all(stories[w] != seeds for w in wanted)
+
+
+# ---------------------------------------------------------------- no chaining
+
+
+@pytest.mark.parametrize("dates", [False, True], ids=["text-only", "with-dates"])
+def test_ten_strikes_stay_apart_while_each_event_stays_together(dates):
+    index = strike_index(dates=dates)
+    stories = index.assign()
+    for event, articles in STRIKES.items():
+        ids = [f"{event}-{n}" for n in range(len(articles))]
+        assert len({stories[i] for i in ids}) == 1, (event, index.explain(stories[ids[0]]))
+    roots = {event: stories[f"{event}-0"] for event in STRIKES}
+    assert len(set(roots.values())) == len(STRIKES), roots
+    # The roundup may join one of its two events, never glue them together.
+    assert roots["e01"] != roots["e06"]
+
+
+def test_chain_of_pairwise_links_does_not_merge_their_ends():
+    # Without average linkage, roundup~e01 and roundup~e06 would chain e01 and e06 together.
+    index = strike_index(dates=False)
+    links = [index.score("roundup", f"{e}-0") for e in ("e01", "e06")]
+    assert min(links) > 0.0
+    stories = index.assign()
+    assert stories["e01-0"] != stories["e06-0"]
+
+
+# ---------------------------------------------------------------- time window
+
+
+def test_articles_further_apart_than_the_window_are_not_one_story():
+    text = (SEEDS[0].read_text(encoding="utf-8"))
+    index = StoryIndex()
+    index.add("a", text, date="2021-06-28")
+    index.add("b", text, date="2021-06-30T10:00:00Z")
+    index.add("c", text, date="2021-07-09")
+    stories = index.assign()
+    assert stories["a"] == stories["b"] != stories["c"]
+    assert index.score("a", "c") == 0.0
+
+
+def test_window_zero_disables_the_date_check():
+    text = SEEDS[0].read_text(encoding="utf-8")
+    index = StoryIndex(StoryConfig(window_days=0))
+    index.add("a", text, date="2021-06-28")
+    index.add("b", text, date="2022-01-01")
+    assert len(set(index.assign().values())) == 1
+
+
+def test_bad_date_names_the_format():
+    with pytest.raises(ConfigError, match="ISO"):
+        StoryIndex().add("a", "text", date="28/06/2021")
+
+
+# ---------------------------------------------------------------- languages
+
+
+def test_chinese_tokenises_into_character_bigrams():
+    assert tokenize("美军空袭叙利亚民兵") == ["美军", "军空", "空袭", "袭叙", "叙利", "利亚", "亚民", "民兵"]
+    assert tokenize("拜登 said 美军") == ["拜登", "said", "美军"]
+
+
+def test_chinese_articles_about_one_event_group():
+    index = StoryIndex()
+    index.add("a", "美国军队周一空袭了叙利亚和伊拉克边境的伊朗支持的民兵设施，五角大楼发言人柯比表示。")
+    index.add("b", "五角大楼称，美军对伊拉克和叙利亚边境地区伊朗支持的民兵组织设施发动空袭。")
+    index.add("c", "上海迪士尼乐园今天宣布，新的冰雪主题园区将于明年夏天向游客开放。")
+    stories = index.assign()
+    assert stories["a"] == stories["b"] != stories["c"]
+
+
+def test_language_guess_is_cheap_and_right_for_common_cases():
+    guesser = LanguageGuesser()
+    assert guesser.guess("Die Bundesregierung hat am Montag neue Regeln für die Schulen beschlossen.") == "de"
+    assert guesser.guess("El gobierno anunció el lunes nuevas medidas para las escuelas del país.") == "es"
+    assert guesser.guess("Правительство объявило в понедельник о новых мерах для школ.") == "ru"
+    assert guesser.guess("أعلنت الحكومة يوم الاثنين عن إجراءات جديدة للمدارس") == "ar"
+    assert guesser.guess("1234 5678") is None
+
+
+def test_arabic_and_turkish_fold_like_wordfreq():
+    assert tokenize("الحكومةُ") == ["الحكومة"]
+    assert tokenize("İSTANBUL", "tr") == ["istanbul"]
+
+
+# ---------------------------------------------------------------- interface
+
+
+def test_assign_is_deterministic_and_ids_are_stable():
+    first, second = strike_index(dates=True).assign(), strike_index(dates=True).assign()
+    assert first == second
+    assert first["e01-0"] == story_id("e01-0")
+
+
+def test_explain_shows_members_scores_and_shared_names():
+    index = strike_index(dates=True)
+    sid = index.assign()["e03-0"]
+    why = index.explain(sid)
+    assert {m["id"] for m in why["members"]} >= {"e03-0", "e03-1", "e03-2"}
+    shared = [t["term"] for t in why["shared_terms"]]
+    assert "kobani" in shared and "shervan" in shared
+    assert why["cohesion"] >= index.config.threshold
+    json.dumps(why)
+
+
+def test_state_round_trips_through_json():
+    index = strike_index(dates=True)
+    state = json.loads(json.dumps(index.to_state()))
+    again = StoryIndex.from_state(state)
+    assert again.assign() == index.assign()
+
+
+def test_document_frequencies_merge():
+    a, b = DocFrequencies(), DocFrequencies()
+    a.add(["x", "y"])
+    b.add(["x"])
+    a.merge(b)
+    assert (a.docs, a.df) == (2, {"x": 2, "y": 1})
+
+
+def test_duplicate_id_and_bad_config_say_what_to_do():
+    index = StoryIndex()
+    index.add("a", "text")
+    with pytest.raises(ConfigError, match="unique"):
+        index.add("a", "text")
+    with pytest.raises(ConfigError, match="multiple of bands"):
+        StoryConfig(num_perm=64, bands=10)
+
+
+def test_pairwise_scores_within_an_event_beat_scores_across_events():
+    index = strike_index(dates=False)
+    within, across = [], []
+    ids = [f"{e}-{n}" for e, arts in STRIKES.items() for n in range(len(arts))]
+    for a, b in combinations(ids, 2):
+        (within if a[:3] == b[:3] else across).append(index.score(a, b))
+    assert min(within) > 0.1
+    assert sum(within) / len(within) > 3 * sum(across) / len(across)
