@@ -1,0 +1,100 @@
+"""Lines a site repeats: boilerplate that no rule names, learned from the corpus itself.
+
+A line is learned for a site when it stands in at least ``learn_min_share`` of that site's
+articles and in at least ``learn_min_articles`` of them (each article counted once; exact
+copies of an article counted once). Learned lines are removed under :data:`CODE`.
+
+Counting keeps 8-byte line hashes, pruned by lossy counting (Manku and Motwani, 2002) with an
+error of 1 %, so memory stays bounded however many articles a site has, while every line
+reaching the (much larger) learning share is still found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .config import StripConfig
+from .rulebook import word_count
+
+CODE = "REP001"
+NAME = "repeated-site-line"
+DESCRIPTION = (
+    "A line that recurs in many articles of one site (in at least learn_min_share of them, and in at least "
+    "learn_min_articles): a site's own furniture, such as a standing newsletter call, a slogan or a footer, "
+    "that no rule names. Learned from the corpus being cleaned (--learn); `cleaner rules learn` writes such "
+    "lines as a rule pack to review and keep."
+)
+#: Lines longer than this are never learned: site furniture is short, article text is not.
+MAX_WORDS = 40
+#: Lossy-counting bucket width (1 / error).
+BUCKET = 100
+_SPACE = re.compile(r"\s+")
+
+
+def line_key(line: str) -> int:
+    """A stable 64-bit key of a line, whitespace-insensitive (same in every process)."""
+    text = _SPACE.sub(" ", line.strip())
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+@dataclass
+class _Site:
+    articles: int = 0
+    counts: Counter = field(default_factory=Counter)
+    deltas: dict = field(default_factory=dict)
+
+    def add(self, keys: set[int]) -> None:
+        self.articles += 1
+        bucket = (self.articles - 1) // BUCKET
+        for key in keys:
+            if key not in self.counts:
+                self.deltas[key] = bucket
+            self.counts[key] += 1
+        if self.articles % BUCKET == 0:
+            limit = self.articles // BUCKET
+            for key in [k for k, c in self.counts.items() if c + self.deltas[k] <= limit]:
+                del self.counts[key], self.deltas[key]
+
+
+@dataclass
+class SiteLines:
+    """Counts, per site, the articles each short line appears in (``add``), then ``learned()``."""
+
+    config: StripConfig = field(default_factory=StripConfig)
+    sites: dict = field(default_factory=dict)
+    _seen: set = field(default_factory=set)
+
+    def add(self, site: str | None, text: str) -> None:
+        digest = hashlib.blake2b(f"{site}\x00{text}".encode(), digest_size=8).digest()
+        if digest in self._seen:
+            return
+        self._seen.add(digest)
+        keys = {line_key(line) for line in text.split("\n") if line.strip() and word_count(line) <= MAX_WORDS}
+        self.sites.setdefault(site, _Site()).add(keys)
+
+    def articles(self, site: str | None) -> int:
+        return self.sites[site].articles if site in self.sites else 0
+
+    def enabled(self) -> bool:
+        """Whether learning runs: forced on or off, or "auto": some site has enough articles."""
+        learn = self.config.learn
+        if learn == "auto":
+            return any(s.articles >= self.config.learn_min_articles for s in self.sites.values())
+        return bool(learn)
+
+    def learned(self) -> dict[str | None, frozenset[int]]:
+        """site -> keys of its learned lines (see :func:`line_key`)."""
+        out: dict[str | None, frozenset[int]] = {}
+        if not self.enabled():
+            return out
+        for site, state in self.sites.items():
+            if state.articles < self.config.learn_min_articles:
+                continue
+            need = max(self.config.learn_min_articles, self.config.learn_min_share * state.articles)
+            keys = frozenset(k for k, c in state.counts.items() if c >= need)
+            if keys:
+                out[site] = keys
+        return out

@@ -1,0 +1,128 @@
+"""Normalisation: ftfy's fixes plus whitespace, line by line, recording what changed.
+
+Each line is fixed on its own so that every change can be reported at its line. A step is
+recorded only when it changed something (as ftfy's ``fix_and_explain`` does), under one of
+the ``NRM`` codes below, which ``cleaner check`` reports and ``--select``/``--ignore`` filter.
+
+>>> normalize_text("Biden\\u00e2\\u20ac\\u2122s &amp; Co.  \\nnext").text == "Biden\\u2019s & Co.\\nnext"
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ftfy
+
+from .config import NormalizeConfig
+
+#: Check codes for normalisation findings, with the ftfy steps that fall under each.
+CODES: dict[str, tuple[str, str]] = {
+    "NRM001": ("mojibake", "text decoded with the wrong encoding (mojibake) would be repaired"),
+    "NRM002": ("html-entity", "HTML entities would be unescaped"),
+    "NRM003": ("control-character", "control characters or terminal escapes would be removed"),
+    "NRM004": ("line-break", "unusual line breaks (\\r, U+2028, U+0085) would become \\n"),
+    "NRM005": ("unicode-form", "the text is not in the configured Unicode normal form"),
+    "NRM006": ("character-form", "ligatures, character widths or quotes would be changed"),
+    "NRM007": ("trailing-whitespace", "trailing whitespace would be removed"),
+}
+
+_STEP_CODES = {
+    "unescape_html": "NRM002",
+    "remove_terminal_escapes": "NRM003",
+    "remove_control_chars": "NRM003",
+    "fix_line_breaks": "NRM004",
+    "normalize": "NRM005",
+    "fix_latin_ligatures": "NRM006",
+    "fix_character_width": "NRM006",
+    "uncurl_quotes": "NRM006",
+}
+_TRAILING = re.compile(r"[ \t\u00a0\u3000]+$")
+
+
+@dataclass(frozen=True)
+class LineFix:
+    """A line that normalisation changed: 1-based ``line``, before, after and the codes."""
+
+    line: int
+    before: str
+    after: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """The normalised ``text``, the ``fixes`` per line, and the ``steps`` (codes) applied."""
+
+    text: str
+    fixes: tuple[LineFix, ...]
+
+    @property
+    def steps(self) -> list[str]:
+        return sorted({code for fix in self.fixes for code in fix.codes})
+
+
+def _ftfy_config(config: NormalizeConfig) -> ftfy.TextFixerConfig:
+    return ftfy.TextFixerConfig(
+        unescape_html="auto" if config.unescape_html else False,
+        fix_encoding=config.fix_encoding,
+        restore_byte_a0=config.fix_encoding,
+        replace_lossy_sequences=config.fix_encoding,
+        decode_inconsistent_utf8=config.fix_encoding,
+        fix_c1_controls=config.fix_encoding,
+        remove_control_chars=config.remove_control_chars,
+        remove_terminal_escapes=config.remove_control_chars,
+        fix_line_breaks=config.fix_line_breaks,
+        fix_latin_ligatures=True,
+        fix_character_width=config.fix_character_width,
+        uncurl_quotes=config.uncurl_quotes,
+        normalization=config.normalization,
+        explain=True,
+    )
+
+
+def _codes(explanation: list[tuple[str, str]] | None) -> set[str]:
+    codes = set()
+    for kind, name in explanation or ():
+        if kind in ("encode", "decode", "transcode") or name not in _STEP_CODES:
+            codes.add(_STEP_CODES.get(name, "NRM001"))
+        else:
+            codes.add(_STEP_CODES[name])
+    return codes
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of ``text``, split on ``\\n`` after ``\\r\\n`` is folded; no trailing empty line."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def normalize_line(line: str, config: NormalizeConfig, fixer: ftfy.TextFixerConfig | None = None) -> tuple[str, set[str]]:
+    """One line, normalised, and the codes of what changed it (empty when unchanged)."""
+    fixed, codes = line, set()
+    if not line.isascii() or "&" in line or "\x1b" in line or not line.isprintable():
+        result = ftfy.fix_and_explain(line, fixer or _ftfy_config(config))
+        if result.text != line:
+            fixed, codes = result.text, _codes(result.explanation)
+    if config.strip_whitespace:
+        stripped = _TRAILING.sub("", fixed)
+        if stripped != fixed:
+            codes.add("NRM007")
+            fixed = stripped
+    return fixed, codes
+
+
+def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> Normalized:
+    """Normalise ``text`` line by line; lines keep their numbers unless a line break is fixed."""
+    fixer = _ftfy_config(config)
+    out: list[str] = []
+    fixes: list[LineFix] = []
+    for number, line in enumerate(split_lines(text), 1):
+        fixed, codes = normalize_line(line, config, fixer)
+        if codes:
+            fixes.append(LineFix(number, line, fixed, tuple(sorted(codes))))
+        out.append(fixed)
+    return Normalized("\n".join(out), tuple(fixes))

@@ -1,0 +1,267 @@
+"""Rule packs: loading, validating, selecting and matching declarative boilerplate rules.
+
+A rule pack is a TOML file with a ``[pack]`` table (``name``, ``description``) and
+``[[rules]]`` entries. The keys of a rule (see README, "Rule files"):
+
+===============  ========  ==================================================================
+key              required  meaning
+===============  ========  ==================================================================
+code             yes       stable code, 2-5 capitals and 3 digits (``NAV001``)
+name             yes       kebab-case name (``previous-next-article``)
+description      yes       what it removes and why that is boilerplate
+pattern          yes       Python regular expression, searched in the stripped line
+must_match       yes       lines the rule must match (at least one)
+must_not_match   yes       lines it must not match (at least one)
+case_sensitive   no        default false
+where            no        ``anywhere`` (default), ``head`` (before the first body paragraph)
+                           or ``tail`` (after the last body paragraph)
+action           no        ``line`` (default) or ``rest``: the line and everything after it
+max_words        no        the line may have at most this many words
+with_next        no        also remove up to N following short lines (captions)
+with_previous    no        also remove up to N preceding short lines
+sites            no        only for articles of these sites (``site`` field or ``url`` host)
+===============  ========  ==================================================================
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import RuleError
+
+WORD = re.compile(r"\w+")
+CODE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
+NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+WHERE = ("anywhere", "head", "tail")
+ACTIONS = ("line", "rest")
+
+_REQUIRED = {
+    "code": str,
+    "name": str,
+    "description": str,
+    "pattern": str,
+    "must_match": list,
+    "must_not_match": list,
+}
+_OPTIONAL = {
+    "case_sensitive": bool,
+    "where": str,
+    "action": str,
+    "max_words": int,
+    "with_next": int,
+    "with_previous": int,
+    "sites": list,
+}
+
+
+def builtin_rules_dir() -> Path:
+    """Where the shipped packs are: inside the installed package, or ``rules/`` of a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "rules"
+    return installed if installed.is_dir() else here.parent / "rules"
+
+
+def word_count(line: str) -> int:
+    return len(WORD.findall(line))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One boilerplate rule; see the module docstring for the fields."""
+
+    code: str
+    name: str
+    description: str
+    pattern: str
+    must_match: tuple[str, ...]
+    must_not_match: tuple[str, ...]
+    case_sensitive: bool = False
+    where: str = "anywhere"
+    action: str = "line"
+    max_words: int | None = None
+    with_next: int = 0
+    with_previous: int = 0
+    sites: tuple[str, ...] = ()
+    pack: str = ""
+    source: str = ""
+    regex: re.Pattern[str] = field(default=re.compile(""), compare=False, repr=False)
+
+    def matches(self, line: str, words: int | None = None) -> bool:
+        """Whether the (stripped) line matches, ignoring position and site."""
+        if self.max_words is not None:
+            if (words if words is not None else word_count(line)) > self.max_words:
+                return False
+        return self.regex.search(line) is not None
+
+    def applies_to(self, site: str | None) -> bool:
+        return not self.sites or (site is not None and any(site == s or site.endswith("." + s) for s in self.sites))
+
+
+@dataclass(frozen=True)
+class ExampleFailure:
+    """A rule example that did not behave as declared."""
+
+    code: str
+    source: str
+    example: str
+    expected: bool
+
+    def __str__(self) -> str:
+        verb = "should match but does not" if self.expected else "should not match but does"
+        return f"{self.source}: {self.code}: example {verb}: {self.example!r}"
+
+
+def _check_type(path: str, code: str | None, key: str, value: Any, kind: type) -> None:
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise RuleError(path, code, f"{key!r} must be a {kind.__name__}, not {type(value).__name__}")
+
+
+def parse_rule(entry: Any, path: str, pack: str) -> Rule:
+    """Validate one ``[[rules]]`` table and compile it; raises :class:`RuleError`."""
+    if not isinstance(entry, dict):
+        raise RuleError(path, None, "each [[rules]] entry must be a table")
+    code = entry.get("code") if isinstance(entry.get("code"), str) else None
+    unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        known = ", ".join(sorted({*_REQUIRED, *_OPTIONAL}))
+        raise RuleError(path, code, f"unknown key {unknown[0]!r} (known keys: {known})")
+    for key, kind in _REQUIRED.items():
+        if key not in entry:
+            raise RuleError(path, code, f"missing required key {key!r}")
+        _check_type(path, code, key, entry[key], kind)
+    for key, kind in _OPTIONAL.items():
+        if key in entry:
+            _check_type(path, code, key, entry[key], kind)
+    if not CODE.match(entry["code"]):
+        raise RuleError(path, code, "code must be 2-5 capital letters and 3 digits, like NAV001")
+    if not NAME.match(entry["name"]):
+        raise RuleError(path, code, f"name {entry['name']!r} must be kebab-case, like previous-next-article")
+    if not entry["description"].strip():
+        raise RuleError(path, code, "description is empty")
+    where = entry.get("where", "anywhere")
+    if where not in WHERE:
+        raise RuleError(path, code, f"where must be one of {', '.join(WHERE)}, not {where!r}")
+    action = entry.get("action", "line")
+    if action not in ACTIONS:
+        raise RuleError(path, code, f"action must be one of {', '.join(ACTIONS)}, not {action!r}")
+    for key in ("must_match", "must_not_match", "sites"):
+        values = entry.get(key, [])
+        if key != "sites" and not values:
+            raise RuleError(path, code, f"{key!r} needs at least one example line")
+        if not all(isinstance(v, str) for v in values):
+            raise RuleError(path, code, f"{key!r} must be a list of strings")
+    for key in ("max_words", "with_next", "with_previous"):
+        if entry.get(key, 0) < 0:
+            raise RuleError(path, code, f"{key!r} must not be negative")
+    flags = 0 if entry.get("case_sensitive", False) else re.IGNORECASE
+    try:
+        regex = re.compile(entry["pattern"], flags)
+    except re.error as exc:
+        raise RuleError(path, code, f"invalid pattern {entry['pattern']!r}: {exc}") from None
+    return Rule(
+        code=entry["code"],
+        name=entry["name"],
+        description=entry["description"].strip(),
+        pattern=entry["pattern"],
+        must_match=tuple(entry["must_match"]),
+        must_not_match=tuple(entry["must_not_match"]),
+        case_sensitive=entry.get("case_sensitive", False),
+        where=where,
+        action=action,
+        max_words=entry.get("max_words"),
+        with_next=entry.get("with_next", 0),
+        with_previous=entry.get("with_previous", 0),
+        sites=tuple(entry.get("sites", ())),
+        pack=pack,
+        source=path,
+        regex=regex,
+    )
+
+
+def load_pack(path: Path) -> tuple[str, str, list[Rule]]:
+    """Load one pack file: its name, description and rules; raises :class:`RuleError`."""
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RuleError(where, None, "rule file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(where, None, f"cannot read rule file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(where, None, f"not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - {"pack", "rules"})
+    if unknown:
+        raise RuleError(where, None, f"unknown top-level key {unknown[0]!r} (expected [pack] and [[rules]])")
+    pack = data.get("pack")
+    if not isinstance(pack, dict) or not isinstance(pack.get("name"), str):
+        raise RuleError(where, None, "missing [pack] table with a 'name'")
+    extra = sorted(set(pack) - {"name", "description"})
+    if extra:
+        raise RuleError(where, None, f"unknown key {extra[0]!r} in [pack] (known: name, description)")
+    rules = data.get("rules", [])
+    if not isinstance(rules, list):
+        raise RuleError(where, None, "'rules' must be an array of tables ([[rules]])")
+    return pack["name"], str(pack.get("description", "")), [parse_rule(r, where, pack["name"]) for r in rules]
+
+
+def _matches_prefix(code: str, prefixes: Iterable[str]) -> bool:
+    return any(code.startswith(p) for p in prefixes)
+
+
+class Rulebook:
+    """An ordered, validated collection of rules (``Rulebook.load()`` for the usual set)."""
+
+    def __init__(self, rules: Iterable[Rule]):
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        seen: dict[str, Rule] = {}
+        for rule in self.rules:
+            if rule.code in seen:
+                raise RuleError(rule.source, rule.code, f"code already used in {seen[rule.code].source}")
+            seen[rule.code] = rule
+        self._by_code = seen
+
+    @classmethod
+    def load(cls, paths: Iterable[str | Path] = (), *, builtin: bool = True) -> "Rulebook":
+        """The built-in packs (unless ``builtin=False``) followed by the given files or folders."""
+        files: list[Path] = []
+        if builtin:
+            files.extend(sorted(builtin_rules_dir().glob("*.toml")))
+        for p in paths:
+            p = Path(p)
+            files.extend(sorted(p.glob("*.toml")) if p.is_dir() else [p])
+        rules: list[Rule] = []
+        for f in files:
+            rules.extend(load_pack(f)[2])
+        return cls(rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __iter__(self):
+        return iter(self.rules)
+
+    def get(self, code: str) -> Rule | None:
+        return self._by_code.get(code)
+
+    def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> "Rulebook":
+        """Only rules whose code starts with a ``select`` prefix (all if empty), minus ``ignore``."""
+        select, ignore = tuple(select), tuple(ignore)
+        return Rulebook(
+            r for r in self.rules if (not select or _matches_prefix(r.code, select)) and not _matches_prefix(r.code, ignore)
+        )
+
+    def test(self) -> list[ExampleFailure]:
+        """Run every rule's examples; the failures (empty when all behave)."""
+        failures = []
+        for rule in self.rules:
+            for example in rule.must_match:
+                if not rule.matches(example.strip()):
+                    failures.append(ExampleFailure(rule.code, rule.source, example, True))
+            for example in rule.must_not_match:
+                if rule.matches(example.strip()):
+                    failures.append(ExampleFailure(rule.code, rule.source, example, False))
+        return failures

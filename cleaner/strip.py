@@ -1,0 +1,163 @@
+"""Boilerplate stripping: decide, line by line, what a rulebook removes from an article.
+
+An article is a list of lines; blank lines never count for position. A *body line* is a
+line of at least :data:`BODY_MIN_WORDS` words ending in sentence punctuation. The *head* is
+every line before the first body line, the *tail* every line after the last one (an article
+with no body line is all head and all tail). Rules with ``where = "head"``/``"tail"`` fire
+only there; ``anywhere`` rules fire on any line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .documents import Removal
+from .learn import CODE as LEARNED_CODE, line_key
+from .rulebook import Rule, Rulebook, WORD
+
+BODY_MIN_WORDS = 12
+CAPTION_MAX_WORDS = 40
+_SENTENCE_END = re.compile(r"[.!?…\"”’'»)\]。！？]\s*$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def line_words(line: str) -> int:
+    """Words in a line; CJK text counts one word per two characters."""
+    cjk = len(_CJK.findall(line))
+    if not cjk:
+        return len(WORD.findall(line))
+    return len(WORD.findall(_CJK.sub(" ", line))) + cjk // 2
+
+
+def is_body_line(line: str, words: int | None = None) -> bool:
+    """A line that reads like a paragraph of the article: long and ending a sentence."""
+    words = line_words(line) if words is None else words
+    return words >= BODY_MIN_WORDS and _SENTENCE_END.search(line) is not None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the body of an article starts and ends (indices into its lines)."""
+
+    first_body: int
+    last_body: int
+
+    def position(self, index: int) -> str:
+        if index < self.first_body:
+            return "head"
+        if index > self.last_body:
+            return "tail"
+        return "body"
+
+
+def layout(lines: list[str], words: list[int]) -> Layout:
+    body = [i for i, line in enumerate(lines) if line.strip() and is_body_line(line.strip(), words[i])]
+    if not body:
+        return Layout(len(lines), -1)
+    return Layout(body[0], body[-1])
+
+
+def _fires(rule: Rule, position: str) -> bool:
+    return rule.where == "anywhere" or rule.where == position
+
+
+def find_removals(
+    lines: list[str],
+    rulebook: Rulebook | Iterable[Rule],
+    *,
+    site: str | None = None,
+    learned: frozenset[int] | None = None,
+) -> dict[int, str]:
+    """Map line index -> rule code for every line the rules remove.
+
+    ``learned`` holds the :func:`~cleaner.learn.line_key` of lines this article's site repeats;
+    they are removed under ``REP001`` when no rule removed them first.
+    """
+    stripped = [line.strip() for line in lines]
+    words = [line_words(s) if s else 0 for s in stripped]
+    where = layout(stripped, words)
+    rules = [r for r in rulebook if r.applies_to(site)]
+    nonblank = [i for i, s in enumerate(stripped) if s]
+    order = {i: n for n, i in enumerate(nonblank)}
+    removed: dict[int, str] = {}
+    for i in nonblank:
+        if i in removed:
+            continue
+        position = where.position(i)
+        for rule in rules:
+            if not _fires(rule, position) or not rule.matches(stripped[i], words[i]):
+                continue
+            removed[i] = rule.code
+            if rule.action == "rest":
+                for j in nonblank[order[i] + 1 :]:
+                    removed.setdefault(j, rule.code)
+            for step, count in ((1, rule.with_next), (-1, rule.with_previous)):
+                n = order[i] + step
+                while count > 0 and 0 <= n < len(nonblank):
+                    j = nonblank[n]
+                    if words[j] > CAPTION_MAX_WORDS or j in removed:
+                        break
+                    removed[j] = rule.code
+                    count -= 1
+                    n += step
+            break
+        else:
+            if learned and line_key(stripped[i]) in learned:
+                removed[i] = LEARNED_CODE
+    return removed
+
+
+@dataclass(frozen=True)
+class Stripped:
+    """The kept text (paragraphs as lines) and what was removed."""
+
+    text: str
+    removed: tuple[Removal, ...]
+    lines: tuple[str, ...]
+    removed_index: Mapping[int, str]
+
+
+def strip_text(
+    text: str,
+    rulebook: Rulebook | Iterable[Rule],
+    *,
+    site: str | None = None,
+    learned: frozenset[int] | None = None,
+) -> Stripped:
+    """Strip boilerplate from normalised ``text``; blank lines are dropped from the result."""
+    lines = text.split("\n")
+    removed = find_removals(lines, rulebook, site=site, learned=learned)
+    kept = [line.strip() for i, line in enumerate(lines) if i not in removed and line.strip()]
+    removals = tuple(Removal(i + 1, code, lines[i].strip()) for i, code in sorted(removed.items()))
+    return Stripped("\n".join(kept), removals, tuple(lines), removed)
+
+
+def render_file(original_lines: list[str], removed: Mapping[int, object]) -> list[str]:
+    """The lines of a fixed file: removed lines gone, the blank-line layout otherwise kept.
+
+    Between two kept lines stand the blank lines that stood before the second one; the
+    file's leading blank lines are kept, and trailing blank lines left by removals dropped.
+    """
+    text_at = [i for i, line in enumerate(original_lines) if line.strip()]
+    if not text_at:
+        return list(original_lines)
+    out: list[str] = list(original_lines[: text_at[0]])
+    pending: list[str] = []
+    seen_text = False
+    for i in range(text_at[0], len(original_lines)):
+        line = original_lines[i]
+        if not line.strip():
+            pending.append(line)
+        elif i in removed:
+            pending = []
+        else:
+            if seen_text:
+                out.extend(pending)
+            pending = []
+            out.append(line)
+            seen_text = True
+    if text_at[-1] not in removed:
+        out.extend(pending)
+    return out
