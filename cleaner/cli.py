@@ -304,6 +304,38 @@ def rules_test(rules: Optional[List[str]] = RULES, config: Optional[Path] = CONF
     raise typer.Exit(1 if failures else 0)
 
 
+@rules_app.command("learn")
+def rules_learn(
+    paths: List[str] = PATHS,
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the pack here (default: stdout)."),
+    min_articles: Optional[int] = typer.Option(None, "--min-articles", min=2, help="A line must recur in at least this many articles of a site (default 5)."),
+    min_share: Optional[float] = typer.Option(None, "--min-share", min=0.0, max=1.0, help="...and in at least this share of them (default 0.5)."),
+    prefix: str = typer.Option("LRN", "--prefix", help="Code prefix of the learned rules."),
+    config: Optional[Path] = CONFIG,
+    id_field: Optional[str] = ID_FIELD,
+    text_field: Optional[str] = TEXT_FIELD,
+) -> None:
+    """Learn the lines each site repeats and write them as a rule pack to review and keep."""
+    from .learn import pack_toml
+    from .writers import atomic_write
+
+    reporter = Reporter(quiet=False, strict=False)
+    try:
+        cfg = build_config(config, id_field=id_field, text_field=text_field)
+        limits = {k: v for k, v in (("learn_min_articles", min_articles), ("learn_min_share", min_share)) if v is not None}
+        cfg = cfg.replace(strip=limits)
+        learned = Pipeline(cfg, Rulebook([]), on_error=reporter.error).learn(read_paths(paths, id_field=cfg.id_field, text_field=cfg.text_field))
+    except CleanerError as exc:
+        _fail(str(exc))
+    text = pack_toml(learned, prefix=prefix.upper())
+    if output:
+        with atomic_write(output) as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+    typer.echo(f"learned {sum(map(len, learned.values()))} line(s) from {len(learned)} site(s)", err=True)
+
+
 def builtin_codes() -> list[tuple[str, str, str]]:
     """Codes that are not pattern rules: normalisation, learned site lines, duplicates."""
     from .check import DUPLICATE, DUPLICATE_NAME

@@ -98,3 +98,40 @@ class SiteLines:
             if keys:
                 out[site] = keys
         return out
+
+
+def pack_toml(learned: dict[str | None, list[str]], *, prefix: str = "LRN", name: str = "learned") -> str:
+    """A rule pack (TOML) with one exact-line rule per learned line, for review and keeping.
+
+    Each rule is limited to its site (``sites``) when the site is known.
+    """
+    import json
+
+    def q(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)
+
+    out = [
+        "# Lines repeated across a site's articles, learned by `cleaner rules learn`.",
+        "# Review every rule before keeping it: delete the ones that are real article text.",
+        "[pack]",
+        f"name = {q(name)}",
+        f"description = {q('Site lines learned from a corpus: each recurs in many of one site' + chr(39) + 's articles.')}",
+    ]
+    number = 0
+    for site in sorted(learned, key=lambda s: s or ""):
+        for line in sorted(learned[site]):
+            number += 1
+            where = f"of {site}" if site else "of the corpus"
+            out += [
+                "",
+                "[[rules]]",
+                f'code = "{prefix}{number:03d}"',
+                f'name = "learned-line-{number}"',
+                f"description = {q(f'Repeated in many articles {where}; learned, not written by hand.')}",
+                f"pattern = {q('^' + re.escape(_SPACE.sub(' ', line.strip())).replace(chr(92) + ' ', ' ') + '$')}",
+                f"must_match = [{q(line.strip())}]",
+                f"must_not_match = [{q(line.strip() + ' and more text')}]",
+            ]
+            if site:
+                out.append(f"sites = [{q(site)}]")
+    return "\n".join(out) + "\n"

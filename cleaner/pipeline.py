@@ -197,6 +197,22 @@ class Pipeline:
         self.stats.learned = sum(len(v) for v in learned.values())
         return learned
 
+    def learn(self, items: Iterable[Document | InputError]) -> dict[str | None, list[str]]:
+        """The lines each site repeats (site -> lines), learned whatever ``learn`` is set to."""
+        from .learn import line_key
+
+        self.config = self.config.replace(strip={"learn": True})
+        with Spool() as spool:
+            learned = self._normalised_and_learned(items, spool)
+            out: dict[str | None, dict[int, str]] = {}
+            for doc in spool:
+                keys = learned.get(doc.site)
+                for line in doc.text.split("\n") if keys else ():
+                    key = line_key(line)
+                    if key in keys:
+                        out.setdefault(doc.site, {}).setdefault(key, line.strip())
+        return {site: sorted(lines.values()) for site, lines in out.items()}
+
     def clean(self, items: Iterable[Document | InputError]) -> Iterator[Document]:
         """Normalise and strip every article (``removed`` and ``fixes`` filled in)."""
         if self.config.strip.learn is False:
