@@ -1,0 +1,250 @@
+"""Story-level benchmark on the SemEval-2022 Task 8 pairs, and a 10k-article timing.
+
+    python -m benchmarks.stories [--langs en-en,de-de] [--data PATH] [--timing-docs 10000] [--write docs/story-benchmark.md]
+
+All articles of all pairs form ONE corpus (an article that appears in several pairs is added once,
+keyed by its side of ``pair_id``); StoryIndex runs over it at its default settings; every pair is
+then read off that single grouping. Same event: ``Overall <= 1.5``; different: ``Overall >= 2.5``.
+
+Per language pair: pairs same/different, story recall (same-event pairs sharing a story), false
+merges (different-event pairs sharing a story), ROC-AUC of ``StoryIndex.score``. ``dev`` is the pairs
+at even row index (used for tuning), ``held-out`` the odd ones. A duplicate-level line uses
+``cleaner.duplicates.DuplicateIndex`` when it exists.
+
+The timing corpus recombines sentences of the SemEval articles (a window of one article plus a few
+sentences of another), so articles are realistic and mostly distinct. It times StoryIndex (add +
+assign) against plain datasketch MinHash(128) + MinHashLSH over word 5-grams measured in the same
+run, and the project's duplicate level when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from cleaner.stories import StoryConfig, StoryIndex
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "semeval2022-task8" / "training_set.csv"
+SAME, DIFFERENT = 1.5, 2.5
+
+
+def load_pairs(path: Path) -> list[dict]:
+    csv.field_size_limit(sys.maxsize)
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def corpus(rows: list[dict]) -> list[tuple[str, str, str]]:
+    """(doc_id, lang, text) for every distinct article, in first-seen order."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    for row in rows:
+        for side, lang, text in zip(row["pair_id"].split("_"), (row["lang1"], row["lang2"]), (row["text1"], row["text2"])):
+            if side not in seen:
+                seen[side] = (side, lang, text)
+    return list(seen.values())
+
+
+def roc_auc(pos: list[float], neg: list[float]) -> float | None:
+    """Probability that a random same-event pair outscores a random different one (ties count half)."""
+    if not pos or not neg:
+        return None
+    ranked = sorted([(s, 1) for s in pos] + [(s, 0) for s in neg])
+    rank_sum, i = 0.0, 0
+    while i < len(ranked):
+        j = i
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        mid = (i + 1 + j) / 2.0  # average 1-based rank of the tie block
+        rank_sum += mid * sum(label for _, label in ranked[i:j])
+        i = j
+    return (rank_sum - len(pos) * (len(pos) + 1) / 2.0) / (len(pos) * len(neg))
+
+
+def pair_table(rows, same_group, score) -> dict[tuple[str, str], dict]:
+    """(language pair, split) -> figures. ``same_group(a, b)`` and ``score(a, b)`` read the grouping."""
+    buckets: dict[tuple[str, str], list[tuple[int, float, bool]]] = defaultdict(list)
+    for n, row in enumerate(rows):
+        overall = float(row["Overall"])
+        if SAME < overall < DIFFERENT:
+            continue
+        label = int(overall <= SAME)
+        a, b = row["pair_id"].split("_")
+        item = (label, score(a, b) if score else 0.0, same_group(a, b))
+        key = f"{row['lang1']}-{row['lang2']}"
+        for split in ("all", "dev" if n % 2 == 0 else "held-out"):
+            buckets[(key, split)].append(item)
+    table = {}
+    for key, items in buckets.items():
+        pos = [s for label, s, _ in items if label]
+        neg = [s for label, s, _ in items if not label]
+        table[key] = {
+            "same": len(pos),
+            "different": len(neg),
+            "recall": sum(m for label, _, m in items if label) / len(pos) if pos else None,
+            "false_merges": sum(m for label, _, m in items if not label) / len(neg) if neg else None,
+            "auc": roc_auc(pos, neg) if score else None,
+        }
+    return table
+
+
+def duplicate_groups(docs):
+    """Duplicate-level grouping (id -> group id), or None when cleaner.duplicates is not there."""
+    try:
+        from cleaner.config import DuplicateConfig
+        from cleaner.duplicates import DuplicateIndex
+        from cleaner.fingerprints import Fingerprinter
+    except ImportError:
+        return None
+    index, fp = DuplicateIndex(DuplicateConfig()), Fingerprinter(DuplicateConfig())
+    for doc_id, _, text in docs:
+        index.add(doc_id, fp.signature(text))
+    return {doc_id: match.canonical or doc_id for doc_id, match in index.assign().items()}
+
+
+# ---------------------------------------------------------------- timing
+
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+
+
+def timing_corpus(docs, size: int, seed: int = 7) -> list[tuple[str, str, str]]:
+    rng = random.Random(seed)
+    split = [(lang, [s for s in _SENTENCE.split(text) if s.strip()]) for _, lang, text in docs]
+    split = [(lang, s) for lang, s in split if len(s) >= 3]
+    out = []
+    for n in range(size):
+        lang, base = rng.choice(split)
+        k = max(3, int(len(base) * rng.uniform(0.6, 0.9)))
+        start = rng.randrange(0, len(base) - k + 1)
+        body = base[start : start + k]
+        _, other = rng.choice([x for x in rng.sample(split, 5) if x[0] == lang] or [(lang, base)])
+        for sentence in rng.sample(other, min(len(other), rng.randint(1, 3))):
+            body.insert(rng.randrange(len(body) + 1), sentence)
+        out.append((f"t{n}", lang, " ".join(body)))
+    return out
+
+
+def time_baseline(docs) -> float:
+    from datasketch import MinHash, MinHashLSH
+
+    token = re.compile(r"\w+")
+    start = time.perf_counter()
+    template = MinHash(num_perm=128, seed=1)
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    for doc_id, _, text in docs:
+        words = token.findall(text.casefold())
+        grams = {" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))}
+        m = MinHash(num_perm=128, seed=1, permutations=template.permutations, scheme=template.scheme)
+        m.update_batch([g.encode("utf-8") for g in grams])
+        lsh.query(m)
+        lsh.insert(doc_id, m, check_duplication=False)
+    return time.perf_counter() - start
+
+
+def time_duplicates(docs) -> float | None:
+    start = time.perf_counter()
+    return None if duplicate_groups(docs) is None else time.perf_counter() - start
+
+
+def time_stories(docs, config: StoryConfig) -> tuple[float, int]:
+    start = time.perf_counter()
+    index = StoryIndex(config)
+    for doc_id, lang, text in docs:
+        index.add(doc_id, text, lang=lang)
+    stories = index.assign()
+    return time.perf_counter() - start, len(set(stories.values()))
+
+
+# ---------------------------------------------------------------- report
+
+
+def fmt(x, digits=3):
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def render(table, dup_table, langs, timing, command) -> str:
+    lines = [
+        "# Story benchmark",
+        "",
+        f"Command: `{command}`",
+        "",
+        "SemEval-2022 Task 8 training pairs; all articles of all pairs grouped together as one corpus at the",
+        "default `StoryConfig`. Same event: Overall <= 1.5; different: Overall >= 2.5. dev = even row index",
+        "(used for tuning), held-out = odd row index. **Acceptance (en-en): AUC >= 0.95, recall >= 0.85,",
+        "false merges <= 0.03.**",
+        "",
+        "| pair | split | same / diff | story recall | false merges | ROC-AUC | dup recall | dup false merges |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for lang in langs:
+        for split in ("all", "dev", "held-out"):
+            row = table.get((lang, split))
+            if row is None:
+                continue
+            dup = (dup_table or {}).get((lang, split), {})
+            name = f"**{lang}**" if lang == "en-en" else lang
+            lines.append(
+                f"| {name} | {split} | {row['same']} / {row['different']} | {fmt(row['recall'])} | "
+                f"{fmt(row['false_merges'])} | {fmt(row['auc'])} | {fmt(dup.get('recall'))} | {fmt(dup.get('false_merges'))} |"
+            )
+    if timing:
+        lines += ["", "## Time over a recombined corpus", "", "| level | docs | seconds |", "| --- | --- | --- |"]
+        for name, seconds in timing["rows"]:
+            lines.append(f"| {name} | {timing['docs']} | {fmt(seconds, 2)} |")
+        lines += ["", f"Story / baseline ratio: **{fmt(timing['ratio'], 2)}** (acceptance: <= 2.0); "
+                  f"{timing['stories']} stories."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--langs", default="", help="comma-separated language pairs to report (default: all)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--timing-docs", type=int, default=10000, help="0 skips the timing")
+    parser.add_argument("--write", type=Path, default=None, help="also write the markdown report here")
+    args = parser.parse_args(argv)
+    if not args.data.exists():
+        print(f"no data at {args.data}; pass --data PATH to training_set.csv", file=sys.stderr)
+        return 2
+    rows = load_pairs(args.data)
+    docs = corpus(rows)
+    config = StoryConfig()
+    start = time.perf_counter()
+    index = StoryIndex(config)
+    for doc_id, lang, text in docs:
+        index.add(doc_id, text, lang=lang)
+    stories = index.assign()
+    print(f"{len(docs)} articles -> {len(set(stories.values()))} stories in {time.perf_counter() - start:.2f}s", file=sys.stderr)
+    table = pair_table(rows, lambda a, b: stories[a] == stories[b], index.score)
+    dups = duplicate_groups(docs)
+    dup_table = pair_table(rows, lambda a, b: dups[a] == dups[b], None) if dups else None
+    all_langs = sorted({k for k, _ in table}, key=lambda k: (k != "en-en", k.split("-")[0] != k.split("-")[1], k))
+    langs = [x for x in args.langs.split(",") if x] or all_langs
+
+    timing = None
+    if args.timing_docs:
+        big = timing_corpus(docs, args.timing_docs)
+        base = time_baseline(big)
+        dup_seconds = time_duplicates(big)
+        story_seconds, n_stories = time_stories(big, config)
+        rows_t = [("datasketch MinHash(128)+LSH, word 5-grams (baseline)", base)]
+        if dup_seconds is not None:
+            rows_t.append(("cleaner duplicate level (signatures + assign)", dup_seconds))
+        rows_t.append(("StoryIndex add + assign", story_seconds))
+        timing = {"docs": len(big), "rows": rows_t, "ratio": story_seconds / base, "stories": n_stories}
+
+    command = "python -m benchmarks.stories" + (f" --langs {args.langs}" if args.langs else "")
+    report = render(table, dup_table, langs, timing, command)
+    print(report)
+    if args.write:
+        args.write.write_text(report, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
