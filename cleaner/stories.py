@@ -48,11 +48,12 @@ class StoryConfig:
     window_days: float = 3.0
     top_terms: int = 40
     candidate_terms: int = 120
-    lsh_terms: int = 40
-    num_perm: int = 64
-    bands: int = 64
+    lsh_terms: int = 10
+    num_perm: int = 32
+    bands: int = 32
     prior_docs: float = 1000.0
     doc_length: float = 400.0
+    wordlist: str = "small"
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -105,7 +106,7 @@ class StoryIndex:
         self._counts: list[dict[str, int]] = []
         self._langs: list[str | None] = []
         self._days: list[float | None] = []
-        self._background = Background(doc_length=config.doc_length)
+        self._background = Background(doc_length=config.doc_length, wordlist=config.wordlist)
         self._guesser = LanguageGuesser()
         self._bgp: dict[tuple[str | None, str], float] = {}
         self._vectors: list[dict[str, float]] | None = None
