@@ -111,7 +111,7 @@ class Checker:
                 if _selected(code, self.config):
                     name, message = NORMALIZE_CODES[code]
                     findings.append((fix.line, code, name, f"{message}: {_short(fix.before)!r}"))
-        stripped = strip_text(normalized.text, self.rulebook, site=site)
+        stripped = strip_text(normalized.text, self.rulebook, site=site, shapes=frozenset(self.config.strip.shapes))
         for removal in stripped.removed:
             rule = self.rulebook.get(removal.rule)
             name = rule.name if rule else removal.rule

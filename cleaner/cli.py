@@ -341,8 +341,10 @@ def builtin_codes() -> list[tuple[str, str, str]]:
     from .check import DUPLICATE, DUPLICATE_NAME
     from .learn import CODE, DESCRIPTION, NAME
     from .normalize import CODES
+    from .strip import SHAPE_CODES
 
     out = [(code, name, f"Normalisation: {text}.") for code, (name, text) in CODES.items()]
+    out += [(code, name, f"{text} Off by default; enable with the `shapes` setting.") for code, (name, text) in SHAPE_CODES.items()]
     out.append((CODE, NAME, DESCRIPTION))
     out.append((DUPLICATE, DUPLICATE_NAME, "An article that duplicates another one among those checked (`cleaner check`)."))
     return out

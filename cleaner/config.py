@@ -47,7 +47,11 @@ class StripConfig:
     ``learn``: find lines a site repeats across its articles: ``"auto"`` (default: when the
     corpus has at least ``learn_min_articles`` articles of one site), ``True`` or ``False``.
     ``learn_min_articles`` (default 5) and ``learn_min_share`` (default 0.5): a line is learned
-    when it recurs in at least that share of a site's articles, and in at least 3 of them.
+    when it recurs in at least that share of a site's articles, and in at least
+    ``learn_min_articles`` of them.
+    ``shapes``: position/shape heuristics to apply (``SHP001``, ``SHP002``; see
+    :data:`cleaner.strip.SHAPE_CODES`). Default none: measured on the extraction benchmark they
+    removed more true article lines on held-out pages than they are worth (docs/extraction-benchmark.md).
     """
 
     rules: tuple[str, ...] = ()
@@ -57,6 +61,7 @@ class StripConfig:
     learn: bool | str = "auto"
     learn_min_articles: int = 5
     learn_min_share: float = 0.5
+    shapes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -77,15 +77,16 @@ class Normalize:
 class Strip:
     """Boilerplate removal by the rulebook and, when given, the lines each site repeats."""
 
-    def __init__(self, rulebook: Rulebook, learned: dict | None = None, *, keep_normalized: bool = False):
+    def __init__(self, rulebook: Rulebook, learned: dict | None = None, *, keep_normalized: bool = False, shapes: Iterable[str] = ()):
         self.rulebook, self.learned = rulebook, learned or {}
         self.keep_normalized = keep_normalized
+        self.shapes = frozenset(shapes)
 
     def __call__(self, doc: Document) -> Document:
         site = doc.site
         if self.keep_normalized:
             doc.normalized = doc.text
-        result = strip_text(doc.text, self.rulebook, site=site, learned=self.learned.get(site))
+        result = strip_text(doc.text, self.rulebook, site=site, learned=self.learned.get(site), shapes=self.shapes)
         doc.text, doc.removed = result.text, list(result.removed)
         return doc
 
@@ -216,12 +217,12 @@ class Pipeline:
     def clean(self, items: Iterable[Document | InputError]) -> Iterator[Document]:
         """Normalise and strip every article (``removed`` and ``fixes`` filled in)."""
         if self.config.strip.learn is False:
-            steps = [Normalize(self.config), Strip(self.rulebook, keep_normalized=self.explain)]
+            steps = [Normalize(self.config), Strip(self.rulebook, keep_normalized=self.explain, shapes=self.config.strip.shapes)]
             docs = self.engine.map(steps, self.documents(items))
         else:
             spool = Spool()
             learned = self._normalised_and_learned(items, spool)
-            docs = self._close_after(spool, self.engine.map([Strip(self.rulebook, learned, keep_normalized=self.explain)], spool))
+            docs = self._close_after(spool, self.engine.map([Strip(self.rulebook, learned, keep_normalized=self.explain, shapes=self.config.strip.shapes)], spool))
         for doc in docs:
             self.stats.count(doc)
             yield doc

@@ -18,6 +18,23 @@ from .learn import CODE as LEARNED_CODE, line_key
 from .rulebook import Rule, Rulebook, WORD
 
 BODY_MIN_WORDS = 12
+#: Shape codes: lines no rule names, removed for where they stand and how they look.
+SHAPE_CODES = {
+    "SHP001": (
+        "tail-furniture",
+        "A short line that does not end a sentence (a related headline, a label, a tag list), standing in "
+        "the tail after a line a rule already removed as boilerplate: once site furniture starts after the "
+        "article, what follows in that shape is furniture too. Never in the body; a list that ends an "
+        "article before any boilerplate is kept.",
+    ),
+    "SHP002": (
+        "bare-link-or-address",
+        "A line outside the body that is only a web address, an e-mail address or a handle: a link left "
+        "over from the page, not article text.",
+    ),
+}
+SHAPE_MAX_WORDS = 15
+_LINK_ONLY = re.compile(r"^\W*((https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.]+|@\w+)\W*$", re.I)
 CAPTION_MAX_WORDS = 40
 _SENTENCE_END = re.compile(r"[.!?…\"”’'»)\]。！？]\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -59,6 +76,21 @@ def layout(lines: list[str], words: list[int]) -> Layout:
     return Layout(body[0], body[-1])
 
 
+def shape_code(line: str, words: int, position: str, *, after_furniture: bool = False) -> str | None:
+    """The shape code for a line no rule named, by where it stands and how it looks, or None.
+
+    ``SHP001`` needs ``after_furniture``: the line stands in the tail after a line that a rule
+    already removed there, so a list that ends an article is kept.
+    """
+    if position == "body":
+        return None
+    if _LINK_ONLY.match(line):
+        return "SHP002"
+    if position == "tail" and after_furniture and words <= SHAPE_MAX_WORDS and not _SENTENCE_END.search(line):
+        return "SHP001"
+    return None
+
+
 def _fires(rule: Rule, position: str) -> bool:
     return rule.where == "anywhere" or rule.where == position
 
@@ -69,6 +101,7 @@ def find_removals(
     *,
     site: str | None = None,
     learned: frozenset[int] | None = None,
+    shapes: frozenset[str] = frozenset(),
 ) -> dict[int, str]:
     """Map line index -> rule code for every line the rules remove.
 
@@ -106,6 +139,13 @@ def find_removals(
         else:
             if learned and line_key(stripped[i]) in learned:
                 removed[i] = LEARNED_CODE
+    if shapes:
+        furniture_from = min((i for i in removed if where.position(i) == "tail"), default=len(lines))
+        for i in nonblank:
+            if i not in removed:
+                code = shape_code(stripped[i], words[i], where.position(i), after_furniture=i > furniture_from)
+                if code and code in shapes:
+                    removed[i] = code
     return removed
 
 
@@ -125,10 +165,11 @@ def strip_text(
     *,
     site: str | None = None,
     learned: frozenset[int] | None = None,
+    shapes: frozenset[str] = frozenset(),
 ) -> Stripped:
     """Strip boilerplate from normalised ``text``; blank lines are dropped from the result."""
     lines = text.split("\n")
-    removed = find_removals(lines, rulebook, site=site, learned=learned)
+    removed = find_removals(lines, rulebook, site=site, learned=learned, shapes=shapes)
     kept = [line.strip() for i, line in enumerate(lines) if i not in removed and line.strip()]
     removals = tuple(Removal(i + 1, code, lines[i].strip()) for i, code in sorted(removed.items()))
     return Stripped("\n".join(kept), removals, tuple(lines), removed)
