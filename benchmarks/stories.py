@@ -193,7 +193,7 @@ def render(table, dup_table, langs, timing, command) -> str:
                 f"{fmt(row['false_merges'])} | {fmt(row['auc'])} | {fmt(dup.get('recall'))} | {fmt(dup.get('false_merges'))} |"
             )
     if timing:
-        lines += ["", "## Time over a recombined corpus", "", "| level | docs | seconds |", "| --- | --- | --- |"]
+        lines += ["", "## Time over a recombined corpus (best of 3 interleaved runs)", "", "| level | docs | seconds |", "| --- | --- | --- |"]
         for name, seconds in timing["rows"]:
             lines.append(f"| {name} | {timing['docs']} | {fmt(seconds, 2)} |")
         lines += ["", f"Story / baseline ratio: **{fmt(timing['ratio'], 2)}** (acceptance: <= 2.0); "
@@ -229,9 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     timing = None
     if args.timing_docs:
         big = timing_corpus(docs, args.timing_docs)
-        base = time_baseline(big)
-        dup_seconds = time_duplicates(big)
-        story_seconds, n_stories = time_stories(big, config)
+        # Best of three, interleaved: the machine is shared, and one run can be 2x slower.
+        base = dup_seconds = story_seconds = float("inf")
+        for _ in range(3):
+            base = min(base, time_baseline(big))
+            dup = time_duplicates(big)
+            dup_seconds = None if dup is None else min(dup_seconds, dup)
+            seconds, n_stories = time_stories(big, config)
+            story_seconds = min(story_seconds, seconds)
         rows_t = [("datasketch MinHash(128)+LSH, word 5-grams (baseline)", base)]
         if dup_seconds is not None:
             rows_t.append(("cleaner duplicate level (signatures + assign)", dup_seconds))
