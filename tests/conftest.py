@@ -1,0 +1,133 @@
+"""Shared helpers for the CLI tests: run the real ``cleaner`` in a subprocess, seeds, fixtures.
+
+Every CLI test runs ``python -m cleaner`` with ``PYTHONPATH`` pointing at this checkout, in a
+temporary working directory, so what is tested is the checkout's package and no configuration
+file of the developer's tree leaks in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS_DIR = ROOT / "seeds"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SHARED = ROOT.parent / "shared"
+
+SEED_A = "000_8c84807cfaeaf71a.txt"  # Jewish Press style: credit + caption, prev/next, author line
+SEED_B = "004_5218e9eb05f8e480.txt"  # machine translation: comment form and Akismet notice
+
+# The boilerplate of each seed: (exact line text, expected rule code or code prefix).
+# The Akismet line may be removed by COM002 or by COM001's ``action = "rest"``: both are comment rules.
+SEED_BOILERPLATE: dict[str, list[tuple[str, str]]] = {
+    SEED_A: [
+        ("Photo Credit: Marine Corps Sgt. Branden Bourque", "CRD001"),
+        ("Marines fly multiple MV-22 Ospreys during a simulated air raid in Kuwait, Sept. 24, 2019.", "CRD001"),
+        ("Previous articleChallenges to Gaza Ceasefire Are Arising Quickly", "NAV001"),
+        ("Next articleIsraeli Government Approves Appointment of Permanent State Prosecutor", "NAV001"),
+        ("David writes news at", "BYL001"),
+    ],
+    SEED_B: [
+        ("Leave a Comment", "COM001"),
+        ("This site uses Akismet to reduce spam. Learn how your comment data is processed.", "COM"),
+    ],
+}
+
+UNRELATED_TXT = DATA_DIR / "unrelated_rate_decision.txt"
+
+
+def cli_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("PYTHONSTARTUP", None)
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def run_cli(*args: str | os.PathLike, cwd: Path, input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``python -m cleaner *args`` in ``cwd``; stdout/stderr decoded as UTF-8."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "cleaner", *map(str, args)],
+        cwd=cwd,
+        env=cli_env(),
+        input=input,
+        capture_output=True,
+        timeout=timeout,
+    )
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
+
+
+def read_jsonl(path_or_text: Path | str) -> list[dict]:
+    text = path_or_text.read_text(encoding="utf-8") if isinstance(path_or_text, Path) else path_or_text
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def by_id(records: list[dict]) -> dict[str, dict]:
+    return {r["id"]: r for r in records}
+
+
+def norm(line: str) -> str:
+    """Comparison form of a line: NFC, whitespace runs collapsed (what normalisation may change)."""
+    return " ".join(unicodedata.normalize("NFC", line).split())
+
+
+def paragraphs(text: str) -> list[str]:
+    """The non-blank lines of a text, in comparison form."""
+    return [norm(line) for line in text.split("\n") if line.strip()]
+
+
+def seed_text(name: str) -> str:
+    return (SEEDS_DIR / name).read_text(encoding="utf-8")
+
+
+def seed_line_number(name: str, line: str) -> int:
+    """1-based line number of ``line`` in the seed file."""
+    for number, text in enumerate(seed_text(name).split("\n"), 1):
+        if text.strip() == line:
+            return number
+    raise AssertionError(f"{line!r} not in seed {name}")
+
+
+def kept_paragraphs(name: str) -> list[str]:
+    """The seed's paragraphs minus its boilerplate lines: what a clean must keep, in order."""
+    boiler = {norm(text) for text, _ in SEED_BOILERPLATE[name]}
+    return [p for p in paragraphs(seed_text(name)) if p not in boiler]
+
+
+def assert_clean_stderr(stderr: str) -> None:
+    assert "Traceback" not in stderr, stderr
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """The ``run_cli`` helper as a fixture (usable from module-scoped fixtures)."""
+    return run_cli
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A private copy of the project's seeds folder, at ``tmp_path / "seeds"``."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, target)
+    return target
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: slow test (building a wheel); runs only with CLEANER_SLOW_TESTS=1")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("CLEANER_SLOW_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow test: set CLEANER_SLOW_TESTS=1 to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
