@@ -105,8 +105,14 @@ class Cleaned:
     removed: list = field(default_factory=list)  # (line, rule, text)
 
 
-def clean_all(pages: list[tuple[str, str, str]]) -> tuple[str, list[Cleaned]]:
-    """Run cleaner's public API over (id, text, url); fall back to the local stand-in until it exists."""
+def clean_all(pages: list[tuple[str, str, str]], engine: str = "cleaner") -> tuple[str, list[Cleaned]]:
+    """Run cleaner's public API over (id, text, url), or the rules-only stand-in.
+
+    ``engine="standin"`` applies rules/*.toml alone (no shape heuristics, no learning), which
+    measures the rule packs by themselves; "cleaner" falls back to it if the package is missing.
+    """
+    if engine == "standin":
+        return "rules-only stand-in", standin_clean_texts([text for _, text, _ in pages])
     try:
         from cleaner import Config, Document, clean
     except ImportError:
@@ -224,10 +230,10 @@ class Row:
     true_removed: int
 
 
-def evaluate(extractor: str, ids: list[str], truth: dict, show: int) -> tuple[Row, str]:
+def evaluate(extractor: str, ids: list[str], truth: dict, show: int, engine: str) -> tuple[Row, str]:
     output = load_json(DATA / "output" / f"{extractor}.json")
     pages = [(pid, (output.get(pid) or {}).get("articleBody") or "", truth[pid].get("url", "")) for pid in ids]
-    engine, results = clean_all(pages)
+    engine, results = clean_all(pages, engine)
     raw_pairs, clean_pairs = [], []
     removed = true_removed = 0
     shown = []
@@ -273,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="pages to score (default: all three, one table each)")
     parser.add_argument("--show-removed", type=int, default=0, metavar="N",
                         help="print N removed lines to stderr, true-body ones first")
+    parser.add_argument("--engine", choices=("cleaner", "standin"), default="cleaner",
+                        help="cleaner's public API (rules + heuristics), or the rules-only stand-in")
     parser.add_argument("--write-doc", action="store_true", help=f"write the tables into {DOC.relative_to(ROOT)}")
     args = parser.parse_args(argv)
     if not (DATA / "ground-truth.json").exists():
@@ -286,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         ids = split_ids(list(truth), split)
         rows = []
         for name in extractors:
-            row, engine = evaluate(name, ids, truth, args.show_removed if split == splits[0] else 0)
+            row, engine = evaluate(name, ids, truth, args.show_removed if split == splits[0] else 0, args.engine)
             rows.append(row)
         text = table(rows, true_body_lines(truth, ids), len(ids))
         sections.append((split, len(ids), text))
