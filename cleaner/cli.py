@@ -90,9 +90,9 @@ class Reporter:
     def error(self, error: InputError) -> None:
         self.errors += 1
         self._clear()
-        typer.echo(f"error: {error}", err=True)
         if self.strict:
             raise error
+        typer.echo(f"error: {error}", err=True)
 
     def progress(self, docs: Iterable[Document]) -> Iterator[Document]:
         for n, doc in enumerate(docs, 1):

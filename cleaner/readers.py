@@ -103,7 +103,7 @@ def decode_utf8(data: bytes, shown: str, line_offset: int = 0) -> str | InputErr
     except UnicodeDecodeError as exc:
         line = line_offset + data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start : exc.start + 1].hex()
-        return InputError(shown, line, f"invalid UTF-8 (byte 0x{bad} at offset {exc.start}): re-encode the file as UTF-8")
+        return InputError(shown, line, f"invalid UTF-8 (byte 0x{bad} at offset {exc.start}): re-encode it as UTF-8; skipped")
 
 
 def read_article_file(path: Path, ident: str, shown: str, kind: str) -> Item:
