@@ -114,13 +114,20 @@ class Reporter:
 
 
 def _emit(pipeline: Pipeline, docs: Iterable[Document], output: Optional[str], reporter: Reporter, *, removed: bool, groups: bool, explain: bool, drop_duplicates: bool = False) -> None:
-    from .report import explain_article
+    from .report import explain_article, explain_story
     from .writers import JsonlWriter, TreeWriter
 
     docs = (d for d in reporter.progress(docs) if not (drop_duplicates and d.duplicate_of))
     if explain:
+        stories: dict[str, int] = {}
         for doc in docs:
             sys.stdout.write(explain_article(doc, pipeline.rulebook) + "\n")
+            if doc.story is not None:
+                stories[doc.story] = stories.get(doc.story, 0) + 1
+        for story in (s for s, n in stories.items() if n > 1):
+            info = pipeline.story_index.explain(story)
+            if info["size"] > 1:  # a story of one article and its copies has nothing to explain
+                sys.stdout.write(explain_story(info) + "\n")
     elif output and (output.endswith(("/", "\\")) or Path(output).is_dir()):
         tree = TreeWriter(output)
         for doc in docs:

@@ -35,6 +35,14 @@ def explain_article(doc: Document, rulebook: Rulebook | None = None) -> str:
     return "\n".join(head + body) + "\n"
 
 
+def explain_story(info: dict) -> str:
+    """Why a story's articles were grouped: members, scores and the shared terms that weigh most."""
+    head = f"== story {info['story']}: {info['size']} articles, cohesion {info['cohesion']:.2f} (threshold {info['threshold']:.2f})"
+    members = [f"   {m['id']}  (score against the story {m['centroid_score']:.2f})" for m in info["members"]]
+    terms = ", ".join(f"{t['term']} {t['weight']:.2f}" for t in info.get("shared_terms", []))
+    return "\n".join([head, *members, f"   shared terms: {terms}"]) + "\n"
+
+
 def _reason(code: str, rulebook: Rulebook | None) -> str:
     rule = rulebook.get(code) if rulebook else None
     return f"{code} {rule.name}" if rule else code
