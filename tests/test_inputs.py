@@ -1,0 +1,213 @@
+"""Inputs and outputs: .txt/.md, .html, .jsonl(.gz), folders, stdin; -o FILE and -o DIR/."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+
+import pytest
+
+from conftest import (
+    SEED_A,
+    SEED_B,
+    SEEDS_DIR,
+    UNRELATED_TXT,
+    assert_clean_stderr,
+    by_id,
+    kept_paragraphs,
+    paragraphs,
+    read_jsonl,
+    seed_text,
+)
+
+PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>  Central bank raises rates | The Daily Example </title>
+<style>body { color: red; } .style-text-marker {}</style>
+<script>var scriptTextMarker = "do not keep";</script>
+</head>
+<body>
+<header><div class="logo">Header text marker</div></header>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/world">Navigation text marker</a></li></ul></nav>
+<main><article>
+<h1>Central bank raises rates again</h1>
+<p>The central bank raised its policy rate by a quarter point on Thursday, the fourth rise this year.</p>
+<p>Governor Ida Wolden Bache said inflation <em>remained</em> too high &amp; wages were rising fast.</p>
+<ul><li>Policy rate: 4.25 percent</li><li>Next meeting: September 21</li></ul>
+<aside>Aside text marker</aside>
+<form><label>Form text marker</label><input type="email"></form>
+</article></main>
+<footer>Footer text marker</footer>
+<script>console.log("late script text marker")</script>
+</body></html>
+"""
+PAGE_LINES = [
+    "Central bank raises rates again",
+    "The central bank raised its policy rate by a quarter point on Thursday, the fourth rise this year.",
+    "Governor Ida Wolden Bache said inflation remained too high & wages were rising fast.",
+    "Policy rate: 4.25 percent",
+    "Next meeting: September 21",
+]
+
+# Records with every kind of extra field: all must come out unchanged.
+EXTRA = {
+    "url": "https://www.example.com/world/2021/06/28/strikes",
+    "date": "2021-06-28",
+    "title": "US strikes pro-Iran militias in Iraq, Syria",
+    "meta": {"section": "world", "tags": ["iran", "iraq"], "score": 0.75},
+    "words": 612,
+    "paywalled": False,
+    "summary": None,
+    "lede": "Ünïcödé “quotes” stay as they are",
+}
+TREE_IDS = ["a/page.html", "a/sub/x.txt", "b/z.md", "c.txt"]
+
+
+def make_tree(root):
+    (root / "a" / "sub").mkdir(parents=True)
+    (root / "b").mkdir()
+    (root / "a" / ".hidden").mkdir()
+    shutil.copy(SEEDS_DIR / SEED_A, root / "a" / "sub" / "x.txt")
+    shutil.copy(SEEDS_DIR / SEED_B, root / "b" / "z.md")
+    shutil.copy(UNRELATED_TXT, root / "c.txt")
+    (root / "a" / "page.html").write_text(PAGE, encoding="utf-8")
+    (root / "a" / ".hidden" / "secret.txt").write_text("Hidden folders are skipped.\n", encoding="utf-8")
+    (root / ".dotfile.txt").write_text("Hidden files are skipped.\n", encoding="utf-8")
+    (root / "notes.rst").write_text("Files of other types are skipped in folders.\n", encoding="utf-8")
+    (root / "b" / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+
+
+def records_for_jsonl():
+    return [
+        {"id": "r1", "text": seed_text(SEED_B), **EXTRA},
+        {"id": 2, "text": "A short record with an integer id.", "site": "example.org"},
+    ]
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    work = tmp_path_factory.mktemp("inputs")
+    make_tree(work / "tree")
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records_for_jsonl())
+    (work / "records.jsonl").write_text(lines, encoding="utf-8")
+    gz_records = [{"id": "g1", "text": seed_text(SEED_A), "source": "gzip"}]
+    (work / "more.jsonl.gz").write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in gz_records).encode()))
+    return work
+
+
+@pytest.fixture(scope="module")
+def jsonl_out(work, cli):
+    proc = cli("clean", "tree", "records.jsonl", "more.jsonl.gz", "-o", "out.jsonl", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert_clean_stderr(proc.stderr)
+    assert proc.stdout == ""
+    return read_jsonl(work / "out.jsonl")
+
+
+def test_folders_walked_recursively_in_sorted_order_then_files(jsonl_out):
+    assert [r["id"] for r in jsonl_out] == TREE_IDS + ["r1", "2", "g1"]
+
+
+def test_text_and_markdown_files_are_cleaned(jsonl_out):
+    records = by_id(jsonl_out)
+    assert paragraphs(records["a/sub/x.txt"]["text"]) == kept_paragraphs(SEED_A)
+    assert paragraphs(records["b/z.md"]["text"]) == kept_paragraphs(SEED_B)
+    assert paragraphs(records["c.txt"]["text"]) == paragraphs(UNRELATED_TXT.read_text(encoding="utf-8"))
+    assert records["c.txt"]["removed"] == []
+
+
+def test_html_page_becomes_lines_and_title(jsonl_out):
+    record = by_id(jsonl_out)["a/page.html"]
+    assert record["title"] == "Central bank raises rates | The Daily Example"
+    assert record["text"].split("\n") == PAGE_LINES
+    assert "marker" not in record["text"].lower(), "script, style, header, nav, aside, form, footer dropped"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="readers.py html_to_text: newlines of the HTML source inside a <p> are kept and split "
+    "on, so a soft-wrapped paragraph becomes several lines",
+)
+def test_html_source_line_breaks_inside_a_paragraph_are_spaces(tmp_path, cli):
+    wrapped = PAGE.replace("too high &amp; wages were rising fast.", "too high &amp;\n    wages were\n    rising fast.")
+    assert wrapped != PAGE
+    (tmp_path / "wrapped.html").write_text(wrapped, encoding="utf-8")
+    proc = cli("clean", "wrapped.html", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert read_jsonl(proc.stdout)[0]["text"].split("\n") == PAGE_LINES
+
+
+def test_jsonl_fields_are_carried_through_unchanged(jsonl_out):
+    record = by_id(jsonl_out)["r1"]
+    for key, value in EXTRA.items():
+        assert record[key] == value, key
+    assert paragraphs(record["text"]) == kept_paragraphs(SEED_B)
+    assert [r["text"] for r in record["removed"]] == [
+        "Leave a Comment",
+        "This site uses Akismet to reduce spam. Learn how your comment data is processed.",
+    ]
+    other = by_id(jsonl_out)["2"]
+    assert other["site"] == "example.org"
+    assert other["text"] == "A short record with an integer id."
+
+
+def test_gzipped_jsonl_is_read(jsonl_out):
+    record = by_id(jsonl_out)["g1"]
+    assert record["source"] == "gzip"
+    assert paragraphs(record["text"]) == kept_paragraphs(SEED_A)
+
+
+def test_output_dir_mirrors_the_input_tree(work, cli):
+    proc = cli("clean", "tree", "-o", "outdir/", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    out = work / "outdir"
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == ["a/page.html.txt", "a/sub/x.txt", "b/z.md", "c.txt"]
+    assert (out / "a" / "sub" / "x.txt").read_text(encoding="utf-8") == "\n\n".join(
+        " ".join(p.split()) for p in kept_paragraphs(SEED_A)
+    ) + "\n"
+    assert (out / "a" / "page.html.txt").read_text(encoding="utf-8") == "\n\n".join(PAGE_LINES) + "\n"
+    assert "Leave a Comment" not in (out / "b" / "z.md").read_text(encoding="utf-8")
+    assert (work / "tree" / "a" / "sub" / "x.txt").read_text(encoding="utf-8") == seed_text(SEED_A), "inputs untouched"
+
+
+def test_stdin_jsonl(tmp_path, cli):
+    data = "".join(json.dumps(r) + "\n" for r in records_for_jsonl()).encode()
+    proc = cli("run", "-", cwd=tmp_path, input=data)
+    assert proc.returncode == 0, proc.stderr
+    records = read_jsonl(proc.stdout)
+    assert [r["id"] for r in records] == ["r1", "2"]
+    assert records[0]["meta"] == EXTRA["meta"]
+    assert "Leave a Comment" not in records[0]["text"]
+    assert {"removed", "duplicate_of", "story"} <= set(records[0])
+
+
+def test_id_and_text_field_mapping(tmp_path, cli):
+    rows = [
+        {"doc_id": "m1", "body": seed_text(SEED_A), "url": "https://www.jewishpress.com/news/x"},
+        {"doc_id": "m2", "body": "Second mapped record, plain text."},
+    ]
+    (tmp_path / "mapped.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    unmapped = cli("clean", "mapped.jsonl", cwd=tmp_path)
+    assert unmapped.returncode == 1
+    assert "mapped.jsonl:1: missing required field 'id'" in unmapped.stderr
+    assert "--id-field" in unmapped.stderr
+    proc = cli("clean", "mapped.jsonl", "--id-field", "doc_id", "--text-field", "body", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    records = read_jsonl(proc.stdout)
+    assert [r["id"] for r in records] == ["m1", "m2"]
+    assert paragraphs(records[0]["text"]) == kept_paragraphs(SEED_A)
+    assert records[0]["url"] == rows[0]["url"]
+    assert records[1]["text"] == "Second mapped record, plain text."
+
+
+def test_missing_path_and_unsupported_file_given_explicitly(tmp_path, cli):
+    (tmp_path / "notes.rst").write_text("Not an article format.\n", encoding="utf-8")
+    shutil.copy(UNRELATED_TXT, tmp_path / "good.txt")
+    proc = cli("clean", "good.txt", "nope.txt", "notes.rst", "-o", "out.jsonl", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert_clean_stderr(proc.stderr)
+    assert "nope.txt: no such file or directory" in proc.stderr
+    assert "notes.rst: unsupported file type" in proc.stderr
+    assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["good.txt"]
