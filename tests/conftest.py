@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the checkout's package, also when pytest runs from elsewhere
+    sys.path.insert(0, str(ROOT))
 SEEDS_DIR = ROOT / "seeds"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
