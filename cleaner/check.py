@@ -31,6 +31,8 @@ from .writers import atomic_write, dumps
 
 DUPLICATE = "DUP001"
 DUPLICATE_NAME = "duplicate-article"
+#: Codes reported for information only: they do not make ``check`` fail (STY001: joins an indexed story).
+INFORMATIONAL = frozenset({"STY001"})
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ class CheckResult:
     def exit_code(self) -> int:
         if self.errors:
             return 2
-        return 1 if self.findings else 0
+        return 1 if any(f.code not in INFORMATIONAL for f in self.findings) else 0
 
 
 def _selected(code: str, config: Config) -> bool:
@@ -96,11 +98,13 @@ class _Fixed:
 class Checker:
     """Checks documents one at a time (``check_document``), then duplicates (``duplicates``)."""
 
-    def __init__(self, config: Config, rulebook: Rulebook):
+    def __init__(self, config: Config, rulebook: Rulebook, corpus=None):
         self.config, self.rulebook = config, rulebook
         self.fingerprinter = Fingerprinter(config.duplicates)
         self.index = DuplicateIndex(config.duplicates)
         self.where: dict[str, tuple[str, int, str | None]] = {}
+        self.corpus = corpus  # a cleaner.index.CorpusIndex: staged articles are also compared with it
+        self.corpus_findings: list[Finding] = []
 
     def examine(self, text: str, site: str | None) -> _Fixed:
         """Findings (line, code, name, message) for one article's text, and the fixed text."""
@@ -124,11 +128,16 @@ class Checker:
         return _Fixed(findings, fixed, stripped.text)
 
     def remember(self, doc: Document, cleaned: str, path: str, line: int) -> None:
-        self.index.add(doc.id, self.fingerprinter.signature(cleaned), date=doc.date)
+        signature = self.fingerprinter.signature(cleaned)
         self.where[doc.id] = (path, line, doc.id if doc.source_line else None)
+        found = self.corpus.check(doc, cleaned, signature, path) if self.corpus is not None else []
+        record = doc.id if doc.source_line else None
+        self.corpus_findings += [Finding(path, line, c, n, m, False, record) for c, n, m in found if _selected(c, self.config)]
+        if not any(c == DUPLICATE for c, _, _ in found):  # a copy of an indexed article is nobody's canonical
+            self.index.add(doc.id, signature, date=doc.date)
 
     def duplicates(self) -> list[Finding]:
-        out = []
+        out = list(self.corpus_findings)
         for doc_id, match in self.index.assign().items():
             if match.canonical is None or not _selected(DUPLICATE, self.config):
                 continue
@@ -144,10 +153,13 @@ def _newline_style(data: str) -> str:
     return "\r\n" if "\r\n" in data else "\n"
 
 
-def check_paths(paths: Iterable[str], config: Config, rulebook: Rulebook, *, fix: bool = False, diff: bool = False) -> CheckResult:
-    """Check every article under ``paths``; with ``fix`` rewrite fixable files in place."""
+def check_paths(paths: Iterable[str], config: Config, rulebook: Rulebook, *, fix: bool = False, diff: bool = False, index=None) -> CheckResult:
+    """Check every article under ``paths``; with ``fix`` rewrite fixable files in place.
+
+    ``index`` (a :class:`cleaner.index.CorpusIndex`): also report duplicates of indexed articles.
+    """
     rulebook = rulebook.select(config.strip.select, config.strip.ignore)
-    checker = Checker(config, rulebook)
+    checker = Checker(config, rulebook, index)
     result = CheckResult()
     jsonl_fixes: dict[str, dict[int, str]] = {}
     for item in read_paths(list(paths), id_field=config.id_field, text_field=config.text_field):

@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, List, Optional
 import typer
 
 from . import __version__
+from .cli_index import INDEX, NO_INDEX, REPORT_STORIES, corpus_index, index_app
 from .config import Config, load_config
 from .documents import Document
 from .errors import CleanerError, InputError
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="List, show, test and learn boilerplate rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+app.add_typer(index_app, name="index")
 
 # Option bundles shared by the commands (defined once, as sqlite-utils does).
 PATHS = typer.Argument(..., help="Files (.txt .md .html .htm .jsonl .jsonl.gz), folders (walked recursively, sorted), or - for JSONL on stdin.")
@@ -139,11 +141,11 @@ def _emit(pipeline: Pipeline, docs: Iterable[Document], output: Optional[str], r
         JsonlWriter(output).write(d.record(removed=removed, groups=groups) for d in docs)
 
 
-def _run_command(verb: str, paths: List[str], output: Optional[str], options: dict, *, quiet: bool, strict: bool, explain: bool, drop_duplicates: bool = False) -> None:
+def _run_command(verb: str, paths: List[str], output: Optional[str], options: dict, *, quiet: bool, strict: bool, explain: bool, drop_duplicates: bool = False, corpus: tuple = (None, True)) -> None:
     reporter = Reporter(quiet, strict)
     try:
         config = build_config(**options)
-        pipeline = Pipeline(config, on_error=reporter.error, explain=explain)
+        pipeline = Pipeline(config, on_error=reporter.error, explain=explain, index=corpus_index(config, *corpus))
         items = read_paths(paths, id_field=config.id_field, text_field=config.text_field)
         docs = getattr(pipeline, verb)(items)
         _emit(pipeline, docs, output, reporter, removed=verb != "dedup", groups=verb != "clean", explain=explain, drop_duplicates=drop_duplicates)
@@ -190,10 +192,12 @@ def dedup(
     drop_duplicates: bool = typer.Option(False, "--drop-duplicates", help="Leave non-canonical copies out of the output."),
     strict: bool = STRICT,
     quiet: bool = QUIET,
+    index: Optional[Path] = INDEX,
+    no_index: bool = NO_INDEX,
 ) -> None:
     """Group without cleaning. Each record gets `duplicate_of` (canonical id or null) and `story`."""
     options = dict(config_path=config, jobs=jobs, id_field=id_field, text_field=text_field)
-    _run_command("dedup", paths, output, options, quiet=quiet, strict=strict, explain=False, drop_duplicates=drop_duplicates)
+    _run_command("dedup", paths, output, options, quiet=quiet, strict=strict, explain=False, drop_duplicates=drop_duplicates, corpus=(index, no_index))
 
 
 @app.command()
@@ -212,10 +216,12 @@ def run(
     strict: bool = STRICT,
     quiet: bool = QUIET,
     explain: bool = EXPLAIN,
+    index: Optional[Path] = INDEX,
+    no_index: bool = NO_INDEX,
 ) -> None:
     """Clean, then group on the cleaned text: the main job."""
     options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn)
-    _run_command("run", paths, output, options, quiet=quiet, strict=strict, explain=explain, drop_duplicates=drop_duplicates)
+    _run_command("run", paths, output, options, quiet=quiet, strict=strict, explain=explain, drop_duplicates=drop_duplicates, corpus=(index, no_index))
 
 
 @app.command()
@@ -231,6 +237,9 @@ def check(
     ignore: Optional[List[str]] = IGNORE,
     config: Optional[Path] = CONFIG,
     quiet: bool = QUIET,
+    index: Optional[Path] = INDEX,
+    no_index: bool = NO_INDEX,
+    report_stories: bool = REPORT_STORIES,
 ) -> None:
     """Pre-commit style check: `path:line: CODE message`; exit 0 clean, 1 findings, 2 errors."""
     from .check import check_paths
@@ -243,7 +252,7 @@ def check(
     try:
         cfg = build_config(config, rules, select, ignore)
         rulebook = Rulebook.load(cfg.strip.rules, builtin=cfg.strip.builtin_rules)
-        result = check_paths(paths, cfg, rulebook, fix=fix and not diff, diff=diff)
+        result = check_paths(paths, cfg, rulebook, fix=fix and not diff, diff=diff, index=corpus_index(cfg, index, no_index, report_stories=report_stories))
     except CleanerError as exc:
         _fail(str(exc))
     for error in result.errors:

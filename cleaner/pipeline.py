@@ -160,6 +160,7 @@ class Pipeline:
         *,
         on_error: Callable[[InputError], None] | None = None,
         explain: bool = False,
+        index=None,
     ):
         self.config = config or Config()
         if rulebook is None:
@@ -173,6 +174,7 @@ class Pipeline:
         self.site_lines: SiteLines | None = None
         self.duplicate_index: DuplicateIndex | None = None
         self.story_index = None
+        self.index = index  # a cleaner.index.CorpusIndex: copies of its articles get duplicate_of = the indexed id
 
     def documents(self, items: Iterable[Document | InputError]) -> Iterator[Document]:
         """Only the documents of ``items``, reporting the errors (and repeated ids) and counting."""
@@ -245,20 +247,26 @@ class Pipeline:
 
         dups = self.duplicate_index = DuplicateIndex(self.config.duplicates)
         with Spool() as spool:
+            known = {}  # id -> the indexed article it duplicates
             for doc in self.engine.map([Fingerprint(self.config)], docs):
-                dups.add(doc.id, doc.signature, date=doc.date)
+                hit = self.index.match(doc.signature, path=doc.source, record=doc.id if doc.source_line else None) if self.index is not None else None
+                if hit is not None:
+                    known[doc.id] = hit
+                dups.add(doc.id, None if hit else doc.signature, date=doc.date)
                 doc.signature = None
                 spool.add(doc)
             matches = dups.assign()
             stories = self.story_index = StoryIndex(self.config.stories)
             for doc in spool:
-                if matches[doc.id].canonical is None:
+                if matches[doc.id].canonical is None and doc.id not in known:
                     stories.add(doc.id, doc.text, lang=doc.lang, date=doc.date)
             story_of = stories.assign()
-            self.stats.duplicates = sum(m.canonical is not None for m in matches.values())
+            self.stats.duplicates = sum(m.canonical is not None for m in matches.values()) + len(known)
             self.stats.stories = len(set(story_of.values()))
             for doc in spool:
                 match = matches[doc.id]
                 doc.duplicate_of, doc.duplicate_score = match.canonical, match.score
-                doc.story = story_of[match.canonical or doc.id]
+                doc.story = story_of.get(match.canonical or doc.id)
+                if doc.id in known:
+                    doc.duplicate_of, doc.duplicate_score = known[doc.id].id, known[doc.id].score
                 yield doc

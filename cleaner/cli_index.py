@@ -1,0 +1,129 @@
+"""``cleaner index build|update|stats``, and the ``--index``/``--no-index`` options of check, dedup and run.
+
+A thin layer over :class:`cleaner.index.CorpusIndex`; imports it lazily so ``cleaner --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+index_app = typer.Typer(help="Build, update and inspect the persistent corpus index (one SQLite file).", no_args_is_help=True)
+
+INDEX = typer.Option(None, "--index", help="Corpus index file (default: .cleaner/index.sqlite at the repository root, used when it exists).")
+NO_INDEX = typer.Option(False, "--no-index", help="Do not use a corpus index even if one exists.")
+REPORT_STORIES = typer.Option(False, "--report-stories", help="With an index: report STY001 (informational) when an article joins an indexed article's story.")
+_CONFIG = typer.Option(None, "--config", help="Configuration file (default: nearest cleaner.toml or pyproject.toml with [tool.cleaner]).")
+_RULES = typer.Option(None, "--rules", help="Extra rule pack file or folder (repeatable); the index stores signatures of the cleaned text.")
+_JOBS = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default 1).")
+_QUIET = typer.Option(False, "--quiet", "-q", help="No summary on stderr.")
+
+
+def corpus_index(config, index: Optional[Path], no_index: bool, *, report_stories: bool = False):
+    """The index to use for a command: ``--index PATH``, else the default one when it exists, else None."""
+    from .index import open_index
+
+    if no_index:
+        return None
+    corpus = open_index(config, index, required=index is not None)
+    if corpus is not None:
+        corpus.report_stories = report_stories
+    return corpus
+
+
+def _errors():
+    from .cli import _fail
+
+    def report(error) -> None:
+        typer.echo(f"error: {error}", err=True)
+
+    return report, _fail
+
+
+def _target(index: Optional[Path]) -> Path:
+    from .index import default_index_path
+
+    return Path(index) if index else default_index_path()
+
+
+@index_app.command("build")
+def build(
+    paths: List[str] = typer.Argument(..., help="Corpus files and folders (stored relative to the repository root)."),
+    index: Optional[Path] = INDEX,
+    config: Optional[Path] = _CONFIG,
+    rules: Optional[List[str]] = _RULES,
+    jobs: Optional[int] = _JOBS,
+    quiet: bool = _QUIET,
+) -> None:
+    """Index every article under PATHS into a new index (replacing one that is there)."""
+    from .cli import build_config
+    from .errors import CleanerError
+    from .index import CorpusIndex
+    from .rulebook import Rulebook
+
+    report, fail = _errors()
+    try:
+        cfg = build_config(config, rules, jobs=jobs)
+        rulebook = Rulebook.load(cfg.strip.rules, builtin=cfg.strip.builtin_rules).select(cfg.strip.select, cfg.strip.ignore)
+        with CorpusIndex.create(_target(index), cfg, paths) as corpus:
+            stats = corpus.build(paths, rulebook, jobs=cfg.jobs, on_error=report)
+    except CleanerError as exc:
+        fail(str(exc))
+    if not quiet:
+        typer.echo(f"built {_target(index)}: {stats.summary()}", err=True)
+
+
+@index_app.command("update")
+def update(
+    paths: Optional[List[str]] = typer.Argument(None, help="Only these files and folders (default: the paths the index was built from)."),
+    index: Optional[Path] = INDEX,
+    config: Optional[Path] = _CONFIG,
+    rules: Optional[List[str]] = _RULES,
+    jobs: Optional[int] = _JOBS,
+    quiet: bool = _QUIET,
+) -> None:
+    """Re-index files whose content changed (size/mtime first, then content hash); drop deleted ones."""
+    from .cli import build_config
+    from .errors import CleanerError
+    from .index import CorpusIndex
+    from .rulebook import Rulebook
+
+    report, fail = _errors()
+    try:
+        cfg = build_config(config, rules, jobs=jobs)
+        rulebook = Rulebook.load(cfg.strip.rules, builtin=cfg.strip.builtin_rules).select(cfg.strip.select, cfg.strip.ignore)
+        with CorpusIndex.open(_target(index), cfg) as corpus:
+            stats = corpus.update(paths, rulebook, jobs=cfg.jobs, on_error=report)
+    except CleanerError as exc:
+        fail(str(exc))
+    if not quiet:
+        typer.echo(f"updated {_target(index)}: {stats.summary()}", err=True)
+
+
+@index_app.command("stats")
+def stats(
+    index: Optional[Path] = INDEX,
+    config: Optional[Path] = _CONFIG,
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Size on disk, files, articles, canonicals, duplicates, LSH bucket rows and story terms."""
+    from .cli import build_config
+    from .errors import CleanerError
+    from .index import CorpusIndex
+
+    _, fail = _errors()
+    try:
+        with CorpusIndex.open(_target(index), build_config(config)) as corpus:
+            figures = corpus.stats()
+    except CleanerError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    typer.echo(f"{figures['path']} (schema v{figures['schema_version']}): {figures['bytes'] / 1e6:.1f} MB")
+    typer.echo(f"{figures['files']} files, {figures['articles']} articles: {figures['canonical']} canonical, {figures['duplicates']} duplicates")
+    typer.echo(f"{figures['buckets']} LSH bucket rows, {figures['terms']} story terms")
+    typer.echo(f"paths: {', '.join(figures['paths'])}; created {figures['created']}, updated {figures['updated']}")

@@ -1,0 +1,325 @@
+"""The persistent corpus index: build, update, queries, safety (versions, two writers, SIGKILL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cleaner.check import check_paths
+from cleaner.config import Config
+from cleaner.documents import Document
+from cleaner.index import SCHEMA_VERSION, CorpusIndex, IndexError, band_keys, band_params
+from cleaner.pipeline import Pipeline
+from cleaner.rulebook import Rulebook
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+CONFIG = Config()
+RULEBOOK = Rulebook.load(CONFIG.strip.rules, builtin=CONFIG.strip.builtin_rules)
+_RNG = random.Random(5)
+VOCABULARY = sorted({"".join(_RNG.choice("bcdfghklmnprstvz") + _RNG.choice("aeiou") for _ in range(_RNG.randint(2, 4))) for _ in range(4000)})
+
+
+def article(seed: int, words: int = 240) -> str:
+    """A distinct synthetic article: paragraphs of pseudo-words, deterministic per seed."""
+    rng = random.Random(seed)
+    body = [rng.choice(VOCABULARY) for _ in range(words)]
+    return "\n\n".join(" ".join(body[i : i + 60]).capitalize() + "." for i in range(0, words, 60)) + "\n"
+
+
+def near_copy(text: str) -> str:
+    """The same article with a sentence added: Jaccard well above the 0.7 threshold."""
+    return text + "\nOne more closing sentence was added by the editor.\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path, monkeypatch):
+    """40 articles in tmp_path/corpus (c005 copies c003, c006 copies c005), cwd = tmp_path (the root)."""
+    monkeypatch.chdir(tmp_path)
+    for n in range(40):
+        write(tmp_path / "corpus" / f"c{n:03d}.txt", article(n))
+    write(tmp_path / "corpus" / "c005.txt", near_copy(article(3)))
+    write(tmp_path / "corpus" / "c006.txt", near_copy(near_copy(article(3))))
+    return tmp_path
+
+
+def build(root: Path, path: str = "index.sqlite") -> CorpusIndex:
+    index = CorpusIndex.create(root / path, CONFIG, ["corpus"], root=root)
+    index.build(["corpus"], RULEBOOK)
+    return index
+
+
+def dup_pairs(result) -> set[tuple[str, str]]:
+    """(path, the path it duplicates) for every DUP001 finding."""
+    out = set()
+    for f in result.findings:
+        if f.code == "DUP001":
+            other = re.search(r"duplicates (?:indexed article )?(\S+):\d+", f.message).group(1)
+            out.add((Path(f.path).as_posix(), Path(other).as_posix()))
+    return out
+
+
+# ------------------------------------------------------------------ build and queries
+
+
+def test_build_stores_every_article_with_its_buckets_and_canonicals(corpus):
+    with build(corpus) as index:
+        stats = index.stats()
+        assert (stats["files"], stats["articles"], stats["duplicates"]) == (40, 40, 2)
+        bands, rows = band_params(CONFIG)
+        assert stats["buckets"] == 40 * bands and bands * rows <= CONFIG.duplicates.num_perm
+        canon = dict(index.con.execute("SELECT d.file, c.file FROM docs d JOIN docs c ON c.rowid = d.canonical"))
+        assert canon == {"corpus/c005.txt": "corpus/c003.txt", "corpus/c006.txt": "corpus/c003.txt"}
+        assert index.con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert index.con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert stats["terms"] > 1000 and int(index.meta_value("df_docs")) == 40
+
+
+def test_band_keys_are_stable_and_per_band(corpus):
+    from cleaner.fingerprints import Fingerprinter
+
+    sig = Fingerprinter(CONFIG.duplicates).signature(article(1))
+    keys = band_keys(sig, 25, 5)
+    assert keys == band_keys(sig.copy(), 25, 5) and [b for b, _ in keys] == list(range(25))
+    assert len({h for _, h in keys}) == 25
+
+
+def test_match_finds_the_indexed_canonical_and_skips_the_file_itself(corpus):
+    from cleaner.fingerprints import Fingerprinter
+
+    fp = Fingerprinter(CONFIG.duplicates)
+    with build(corpus) as index:
+        hit = index.match(fp.signature(near_copy(article(7))), path="new.txt")
+        assert (hit.id, hit.path) == ("corpus/c007.txt", "corpus/c007.txt") and hit.score > 0.9
+        assert index.match(fp.signature(article(7)), path="corpus/c007.txt") is None  # not its own duplicate
+        assert index.match(fp.signature(article(7)), path=str(corpus / "corpus" / "c007.txt")) is None  # any spelling
+        assert index.match(fp.signature(article(999)), path="new.txt") is None
+        # c005 is itself a copy of c003: a copy of it is reported against the canonical c003
+        assert index.match(fp.signature(near_copy(article(3))), path="new.txt").path == "corpus/c003.txt"
+
+
+def test_check_with_the_index_equals_an_index_free_run_over_the_whole_corpus(corpus):
+    write(corpus / "new" / "n1.txt", near_copy(article(10)))  # copy of an indexed article
+    write(corpus / "new" / "n2.txt", near_copy(near_copy(near_copy(article(3)))))  # copy of a copy
+    write(corpus / "new" / "n3.txt", article(500))  # new
+    write(corpus / "new" / "n4.txt", near_copy(article(500)))  # copy of another new one
+    write(corpus / "new" / "n5.txt", article(501) + "\nLeave a Comment\n")  # new, with boilerplate
+    write(corpus / "new" / "n6.txt", near_copy(near_copy(article(10))))  # copy of n1 and of c010
+    new = [f"new/n{n}.txt" for n in range(1, 7)]
+    full = check_paths(["corpus", *new], CONFIG, RULEBOOK)
+    expected = {pair for pair in dup_pairs(full) if pair[0].startswith("new/")}
+    with build(corpus) as index:
+        indexed = check_paths(new, CONFIG, RULEBOOK, index=index)
+    assert dup_pairs(indexed) == expected
+    assert expected == {("new/n1.txt", "corpus/c010.txt"), ("new/n2.txt", "corpus/c003.txt"),
+                        ("new/n4.txt", "new/n3.txt"), ("new/n6.txt", "corpus/c010.txt")}
+    assert [f.code for f in indexed.findings if f.path == "new/n5.txt"] == ["COM001"]
+
+
+def test_a_changed_indexed_file_is_compared_with_the_others_not_its_old_self(corpus):
+    with build(corpus) as index:
+        assert check_paths(["corpus/c007.txt"], CONFIG, RULEBOOK, index=index).findings == []
+        write(corpus / "corpus" / "c007.txt", near_copy(article(8)))  # now a copy of c008
+        result = check_paths(["corpus/c007.txt"], CONFIG, RULEBOOK, index=index)
+        assert dup_pairs(result) == {("corpus/c007.txt", "corpus/c008.txt")}
+        # c006 is indexed as a copy of c003: staged, it is still reported against c003, not itself
+        assert dup_pairs(check_paths(["corpus/c006.txt"], CONFIG, RULEBOOK, index=index)) == {("corpus/c006.txt", "corpus/c003.txt")}
+
+
+def test_pipeline_dedup_marks_copies_of_indexed_articles(corpus):
+    with build(corpus) as index:
+        docs = [Document("x", near_copy(article(12))), Document("y", article(600)), Document("z", near_copy(article(600)))]
+        out = {d.id: d.duplicate_of for d in Pipeline(CONFIG, RULEBOOK, index=index).dedup(docs)}
+    assert out == {"x": "corpus/c012.txt", "y": None, "z": "y"}
+
+
+def test_report_stories_names_the_story_a_new_article_joins(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "corpus" / "seed.txt", SEEDS[0].read_text(encoding="utf-8"))
+    for n in range(8):
+        write(tmp_path / "corpus" / f"other{n}.txt", article(n))
+    staged = write(tmp_path / "staged.txt", SEEDS[1].read_text(encoding="utf-8"))
+    with build(tmp_path) as index:
+        index.report_stories = True
+        result = check_paths([staged.name], CONFIG, RULEBOOK, index=index, fix=True)
+    stories = [f for f in result.findings if f.code == "STY001"]
+    assert len(stories) == 1 and "corpus/seed.txt" in stories[0].message and not stories[0].fixable
+    assert result.exit_code == 0  # informational only (the boilerplate was fixed)
+
+
+# ------------------------------------------------------------------ update
+
+
+def test_update_rehashes_only_changed_files_and_drops_deleted_ones(corpus):
+    with build(corpus) as index:
+        stats = index.update(None, RULEBOOK)
+        assert (stats.files_seen, stats.files_hashed, stats.files_changed) == (40, 0, 0)
+        write(corpus / "corpus" / "c010.txt", article(700))
+        os.utime(corpus / "corpus" / "c011.txt", ns=(1, 1))  # touched, same content
+        (corpus / "corpus" / "c003.txt").unlink()  # the canonical of c005 and c006
+        stats = index.update(None, RULEBOOK)
+        assert (stats.files_hashed, stats.files_changed, stats.files_removed) == (2, 1, 1)
+        assert (stats.docs_added, stats.docs_removed) == (1, 2)
+        assert index.update(None, RULEBOOK).files_hashed == 0  # the touched file's new mtime was recorded
+        canon = dict(index.con.execute("SELECT d.file, c.file FROM docs d JOIN docs c ON c.rowid = d.canonical"))
+        assert canon == {"corpus/c006.txt": "corpus/c005.txt"}  # the earliest remaining copy took over
+        from cleaner.fingerprints import Fingerprinter
+
+        fp = Fingerprinter(CONFIG.duplicates)
+        assert index.match(fp.signature(article(700)), path="x.txt").path == "corpus/c010.txt"
+        assert index.match(fp.signature(article(10)), path="x.txt") is None
+        assert int(index.meta_value("df_docs")) == 39
+
+
+# ------------------------------------------------------------------ safety
+
+
+def test_an_index_of_another_version_is_refused_with_a_rebuild_hint(corpus):
+    build(corpus).close()
+    con = sqlite3.connect(corpus / "index.sqlite")
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    with pytest.raises(IndexError, match=r"schema version 99.*rebuild it with `cleaner index build"):
+        CorpusIndex.open(corpus / "index.sqlite", CONFIG, root=corpus)
+
+
+def test_an_index_made_with_other_settings_is_refused(corpus):
+    build(corpus).close()
+    other = CONFIG.replace(duplicates={"num_perm": 64})
+    with pytest.raises(IndexError, match=r"num_perm.*rebuild"):
+        CorpusIndex.open(corpus / "index.sqlite", other, root=corpus)
+
+
+def test_not_an_index_is_refused(tmp_path):
+    write(tmp_path / "junk.sqlite", "not a database at all " * 100)
+    with pytest.raises(IndexError, match="rebuild"):
+        CorpusIndex.open(tmp_path / "junk.sqlite", CONFIG, root=tmp_path)
+    with pytest.raises(IndexError, match="cleaner index build"):
+        CorpusIndex.open(tmp_path / "missing.sqlite", CONFIG, root=tmp_path)
+
+
+def _cleaner(args: list[str], cwd: Path, **kwargs) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-m", "cleaner", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def _consistent(index: CorpusIndex) -> None:
+    """Integrity, and every article's buckets and DF agree with its rows."""
+    con = index.con
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    docs = con.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+    assert con.execute("SELECT COUNT(*) FROM buckets").fetchone()[0] == docs * index.bands
+    assert con.execute("SELECT COUNT(*) FROM docs d LEFT JOIN files f ON f.path = d.file WHERE f.path IS NULL").fetchone()[0] == 0
+    assert con.execute("SELECT COUNT(*) FROM (SELECT file FROM docs GROUP BY file HAVING COUNT(*) > 1)").fetchone()[0] == 0
+    assert int(index.meta_value("df_docs")) == docs
+
+
+def test_two_writers_updating_at_once_leave_a_consistent_index(corpus):
+    build(corpus).close()
+    for n in range(40):
+        write(corpus / "corpus" / f"c{n:03d}.txt", article(1000 + n))
+    writers = [_cleaner(["index", "update", "--index", "index.sqlite", "-q"], corpus) for _ in range(2)]
+    for w in writers:
+        _, err = w.communicate(timeout=120)
+        assert w.returncode == 0, err
+    with CorpusIndex.open(corpus / "index.sqlite", CONFIG, root=corpus) as index:
+        _consistent(index)
+        assert index.stats()["articles"] == 40
+        from cleaner.fingerprints import Fingerprinter
+
+        assert index.match(Fingerprinter(CONFIG.duplicates).signature(article(1017)), path="x.txt").path == "corpus/c017.txt"
+
+
+def test_an_update_killed_midway_leaves_an_index_that_opens_answers_and_catches_up(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for n in range(700):
+        write(tmp_path / "corpus" / f"c{n:03d}.txt", article(n, 120))
+    build(tmp_path).close()
+    for n in range(700):
+        write(tmp_path / "corpus" / f"c{n:03d}.txt", article(5000 + n, 120))
+    proc = _cleaner(["index", "update", "--index", "index.sqlite", "-q"], tmp_path)
+    con = sqlite3.connect(tmp_path / "index.sqlite", timeout=30)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:  # wait for the first committed batch
+        if con.execute("SELECT COUNT(*) FROM docs WHERE rowid > 700").fetchone()[0]:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the update finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    con.close()
+    with CorpusIndex.open(tmp_path / "index.sqlite", CONFIG, root=tmp_path) as index:
+        _consistent(index)
+        from cleaner.fingerprints import Fingerprinter
+
+        fp = Fingerprinter(CONFIG.duplicates)
+        renewed = index.con.execute("SELECT COUNT(*) FROM docs WHERE rowid > 700").fetchone()[0]
+        assert 0 < renewed < 700
+        assert index.match(fp.signature(article(5000, 120)), path="x.txt").path == "corpus/c000.txt"  # in the first batch
+        stats = index.update(None, RULEBOOK)
+        assert stats.files_changed == 700 - renewed
+        _consistent(index)
+        assert index.match(fp.signature(article(5699, 120)), path="x.txt").path == "corpus/c699.txt"
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    proc = _cleaner(args, cwd)
+    out, err = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def test_cli_build_stats_update_and_check(corpus):
+    built = _run(["index", "build", "corpus"], corpus)
+    assert built.returncode == 0, built.stderr
+    assert (corpus / ".cleaner" / "index.sqlite").is_file() and "40 articles indexed" in built.stderr
+    stats = json.loads(_run(["index", "stats", "--json"], corpus).stdout)
+    assert (stats["articles"], stats["duplicates"], stats["paths"]) == (40, 2, ["corpus"])
+    assert "40 articles" in _run(["index", "stats"], corpus).stdout
+    write(corpus / "n1.txt", near_copy(article(20)))
+    write(corpus / "n2.txt", article(800))
+    checked = _run(["check", "n1.txt", "n2.txt"], corpus)  # the default index is used when it exists
+    assert checked.returncode == 1
+    assert checked.stdout == (
+        "n1.txt:1: DUP001 duplicates indexed article corpus/c020.txt:1 (similarity 0.95); remove one of the copies [no automatic fix]\n"
+    )
+    github = _run(["check", "--output-format", "github", "n1.txt"], corpus).stdout
+    assert github.startswith("::error file=n1.txt,line=1,title=DUP001 duplicate-article::duplicates indexed article corpus/c020.txt")
+    as_json = json.loads(_run(["check", "--output-format", "json", "n1.txt"], corpus).stdout)
+    assert as_json[0]["code"] == "DUP001" and "corpus/c020.txt" in as_json[0]["message"]
+    assert _run(["check", "--no-index", "n1.txt", "n2.txt"], corpus).returncode == 0
+    dedup = _run(["dedup", "n1.txt", "n2.txt"], corpus)
+    assert [json.loads(line)["duplicate_of"] for line in dedup.stdout.splitlines()] == ["corpus/c020.txt", None]
+    write(corpus / "corpus" / "c020.txt", article(900))
+    assert "1 changed" in _run(["index", "update"], corpus).stderr
+    assert _run(["check", "n1.txt"], corpus).returncode == 0
+
+
+def test_cli_refuses_a_missing_or_foreign_index_in_one_line(corpus):
+    missing = _run(["check", "--index", "nope.sqlite", "corpus/c001.txt"], corpus)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: nope.sqlite: no index here")
+    build(corpus).close()
+    con = sqlite3.connect(corpus / "index.sqlite")
+    con.execute("PRAGMA user_version = 7")
+    con.close()
+    foreign = _run(["index", "stats", "--index", "index.sqlite"], corpus)
+    assert foreign.returncode == 2 and "rebuild it with `cleaner index build" in foreign.stderr
+    assert len(foreign.stderr.strip().splitlines()) == 1
