@@ -68,7 +68,7 @@ CREATE TABLE df (term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 
-class IndexError(CleanerError):  # noqa: A001 - cleaner.index.IndexError, never imported bare
+class CorpusIndexError(CleanerError):
     """The index file is missing, from another version or configuration, or unreadable."""
 
 
@@ -270,15 +270,15 @@ class CorpusIndex:
         """Open an existing index; refuse one from another schema version or configuration."""
         path = Path(path)
         if not path.is_file():
-            raise IndexError(f"{path}: no index here; create one with `cleaner index build PATH...`")
+            raise CorpusIndexError(f"{path}: no index here; create one with `cleaner index build PATH...`")
         try:
             con = cls._connect(path)
             version = con.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise IndexError(f"{path}: not a cleaner index ({exc}); rebuild it with `cleaner index build PATH...`") from None
+            raise CorpusIndexError(f"{path}: not a cleaner index ({exc}); rebuild it with `cleaner index build PATH...`") from None
         if version != SCHEMA_VERSION:
             con.close()
-            raise IndexError(
+            raise CorpusIndexError(
                 f"{path}: index schema version {version}, this cleaner reads version {SCHEMA_VERSION}; "
                 "rebuild it with `cleaner index build PATH...`"
             )
@@ -315,7 +315,7 @@ class CorpusIndex:
         stored, wanted = json.loads(self.meta["settings"]), _settings(self.config)
         if stored != wanted:
             diff = sorted(k for k in wanted if stored.get(k) != wanted[k])
-            raise IndexError(
+            raise CorpusIndexError(
                 f"{self.path}: index made with other settings ({', '.join(diff)} differ from the configuration); "
                 "rebuild it with `cleaner index build PATH...`"
             )
@@ -707,4 +707,4 @@ def open_index(config: Config, path: Path | None = None, *, required: bool = Fal
     return CorpusIndex.open(target, config, root=root)
 
 
-__all__ = ["CorpusIndex", "Entry", "Hit", "IndexError", "Indexer", "UpdateStats", "band_keys", "default_index_path", "open_index", "repo_root"]
+__all__ = ["CorpusIndex", "CorpusIndexError", "Entry", "Hit", "Indexer", "UpdateStats", "band_keys", "default_index_path", "open_index", "repo_root"]

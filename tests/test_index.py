@@ -18,7 +18,7 @@ import pytest
 from cleaner.check import check_paths
 from cleaner.config import Config
 from cleaner.documents import Document
-from cleaner.index import SCHEMA_VERSION, CorpusIndex, IndexError, band_keys, band_params
+from cleaner.index import SCHEMA_VERSION, CorpusIndex, CorpusIndexError, band_keys, band_params
 from cleaner.pipeline import Pipeline
 from cleaner.rulebook import Rulebook
 
@@ -195,22 +195,22 @@ def test_an_index_of_another_version_is_refused_with_a_rebuild_hint(corpus):
     con = sqlite3.connect(corpus / "index.sqlite")
     con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(IndexError, match=r"schema version 99.*rebuild it with `cleaner index build"):
+    with pytest.raises(CorpusIndexError, match=r"schema version 99.*rebuild it with `cleaner index build"):
         CorpusIndex.open(corpus / "index.sqlite", CONFIG, root=corpus)
 
 
 def test_an_index_made_with_other_settings_is_refused(corpus):
     build(corpus).close()
     other = CONFIG.replace(duplicates={"num_perm": 64})
-    with pytest.raises(IndexError, match=r"num_perm.*rebuild"):
+    with pytest.raises(CorpusIndexError, match=r"num_perm.*rebuild"):
         CorpusIndex.open(corpus / "index.sqlite", other, root=corpus)
 
 
 def test_not_an_index_is_refused(tmp_path):
     write(tmp_path / "junk.sqlite", "not a database at all " * 100)
-    with pytest.raises(IndexError, match="rebuild"):
+    with pytest.raises(CorpusIndexError, match="rebuild"):
         CorpusIndex.open(tmp_path / "junk.sqlite", CONFIG, root=tmp_path)
-    with pytest.raises(IndexError, match="cleaner index build"):
+    with pytest.raises(CorpusIndexError, match="cleaner index build"):
         CorpusIndex.open(tmp_path / "missing.sqlite", CONFIG, root=tmp_path)
 
 
