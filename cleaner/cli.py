@@ -355,6 +355,7 @@ def rules_learn(
 def builtin_codes() -> list[tuple[str, str, str]]:
     """Codes that are not pattern rules: normalisation, learned site lines, duplicates."""
     from .check import DUPLICATE, DUPLICATE_NAME
+    from .index import STORY, STORY_NAME
     from .learn import CODE, DESCRIPTION, NAME
     from .normalize import CODES
     from .strip import SHAPE_CODES
@@ -362,7 +363,8 @@ def builtin_codes() -> list[tuple[str, str, str]]:
     out = [(code, name, f"Normalisation: {text}.") for code, (name, text) in CODES.items()]
     out += [(code, name, f"{text} Off by default; enable with the `shapes` setting.") for code, (name, text) in SHAPE_CODES.items()]
     out.append((CODE, NAME, DESCRIPTION))
-    out.append((DUPLICATE, DUPLICATE_NAME, "An article that duplicates another one among those checked (`cleaner check`)."))
+    out.append((DUPLICATE, DUPLICATE_NAME, "An article that duplicates another one among those checked, or one in the index (`cleaner check`)."))
+    out.append((STORY, STORY_NAME, "Informational (`check --report-stories`): the article covers the same event as an indexed article; never fails a check."))
     return out
 
 

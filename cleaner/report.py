@@ -65,8 +65,11 @@ def _github(f: Finding) -> str:
     def esc(text: str) -> str:
         return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
+    from .check import INFORMATIONAL
+
+    level = "notice" if f.code in INFORMATIONAL else "error"
     props = f"file={esc(f.path)},line={f.line},title={f.code} {f.name}".replace("::", ":")
-    return f"::error {props}::{esc(f.message)}"
+    return f"::{level} {props}::{esc(f.message)}"
 
 
 def check_summary(result: CheckResult, *, fix: bool) -> str:
