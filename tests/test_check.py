@@ -1,6 +1,7 @@
 """`cleaner check`: findings as `path:line: CODE message`, --fix, --diff, output formats, DUP001.
 
-Every test works on its own copy of the seeds (check --fix rewrites files in place).
+Every scenario works on its own copy of the seeds (check --fix rewrites files in place); the
+scenarios' CLI runs are started side by side by one module fixture and the tests assert on them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import shutil
 import stat
 import subprocess
+from types import SimpleNamespace
 
 import pytest
 
@@ -18,8 +20,11 @@ from conftest import (
     SEED_A,
     SEED_B,
     SEED_BOILERPLATE,
+    SEEDS_DIR,
     UNRELATED_TXT,
+    Parallel,
     assert_clean_stderr,
+    run_cli,
     seed_line_number,
     seed_text,
 )
@@ -54,100 +59,168 @@ def assert_codes_match(found, expected):
         assert code.startswith(e_code), (path, line, code, e_code)
 
 
-@pytest.fixture
-def work(tmp_path, seeds_copy):
-    """tmp_path holding seeds/ (the two seeds and one article without findings), mtimes set to OLD."""
-    shutil.copy(UNRELATED_TXT, seeds_copy / CLEAN)
-    for f in seeds_copy.iterdir():
+def make_work(base):
+    """base holding seeds/ (the two seeds and one article without findings), mtimes set to OLD."""
+    seeds = base / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds)
+    shutil.copy(UNRELATED_TXT, seeds / CLEAN)
+    for f in seeds.iterdir():
         os.utime(f, ns=(OLD * 10**9, OLD * 10**9))
-    return tmp_path
+    return base
 
 
 def snapshot(folder):
     return {f.name: (f.read_bytes(), f.stat().st_mtime_ns, stat.S_IMODE(f.stat().st_mode)) for f in sorted(folder.iterdir())}
 
 
-def test_check_reports_every_boilerplate_line(work, cli):
+def job_plain(work):
     before = snapshot(work / "seeds")
-    proc = cli("check", "seeds", cwd=work)
+    proc = run_cli("check", "seeds", cwd=work)
+    return SimpleNamespace(proc=proc, before=before, after=snapshot(work / "seeds"))
+
+
+def job_fix(work):
+    seeds = work / "seeds"
+    before = snapshot(seeds)
+    first = run_cli("check", "--fix", "seeds", cwd=work)
+    after_first = snapshot(seeds)
+    texts = {name: (seeds / name).read_text(encoding="utf-8") for name in SEED_BOILERPLATE}
+    again = run_cli("check", "--fix", "seeds", cwd=work)
+    plain = run_cli("check", "seeds", cwd=work)
+    return SimpleNamespace(first=first, again=again, plain=plain, before=before, after_first=after_first,
+                           after_again=snapshot(seeds), texts=texts)
+
+
+def job_exit_non_zero(work):
+    first = run_cli("check", "--fix", "--exit-non-zero-on-fix", "seeds", cwd=work)
+    text = (work / "seeds" / SEED_B).read_text(encoding="utf-8")
+    again = run_cli("check", "--fix", "--exit-non-zero-on-fix", "seeds", cwd=work)
+    return SimpleNamespace(first=first, again=again, text=text)
+
+
+def job_crlf(work):
+    target = work / "seeds" / SEED_A
+    target.write_bytes(seed_text(SEED_A).replace("\n", "\r\n").encode("utf-8"))
+    target.chmod(0o640)
+    proc = run_cli("check", "--fix", "seeds", cwd=work)
+    return SimpleNamespace(proc=proc, data=target.read_bytes(), mode=stat.S_IMODE(target.stat().st_mode))
+
+
+def job_diff(work):
+    # Files ending with a newline here; the seeds as shipped (no final newline) are job_diff_raw.
+    for name in (SEED_A, SEED_B):
+        path = work / "seeds" / name
+        path.write_text(seed_text(name) + "\n", encoding="utf-8")
+        os.utime(path, ns=(OLD * 10**9, OLD * 10**9))
+    before = snapshot(work / "seeds")
+    proc = run_cli("check", "--diff", "seeds", cwd=work)
+    return SimpleNamespace(proc=proc, before=before, after=snapshot(work / "seeds"))
+
+
+def job_diff_raw(work):
+    return SimpleNamespace(proc=run_cli("check", "--diff", "--quiet", "seeds", cwd=work), work=work)
+
+
+def job_format(fmt):
+    return lambda work: run_cli("check", "--output-format", fmt, "seeds", cwd=work)
+
+
+def job_dup(work):
+    seeds = work / "seeds"
+    shutil.copy(seeds / SEED_A, seeds / "zz_copy.txt")
+    selected = run_cli("check", "--select", "DUP", "seeds", cwd=work)
+    fixed = run_cli("check", "--fix", "seeds", cwd=work)
+    return SimpleNamespace(selected=selected, fixed=fixed)
+
+
+JOBS = {
+    "plain": job_plain,
+    "fix": job_fix,
+    "exit_non_zero": job_exit_non_zero,
+    "crlf": job_crlf,
+    "diff": job_diff,
+    "diff_raw": job_diff_raw,
+    "json": job_format("json"),
+    "github": job_format("github"),
+    "bad_format": job_format("sarif-ish"),
+    "dup": job_dup,
+}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    bases = {name: tmp_path_factory.mktemp(f"check_{name}") for name in JOBS}
+    return Parallel({name: (lambda job=job, base=bases[name]: job(make_work(base))) for name, job in JOBS.items()})
+
+
+def test_check_reports_every_boilerplate_line(runs):
+    r = runs["plain"]
+    proc = r.proc
     assert proc.returncode == 1, proc.stderr
     assert_clean_stderr(proc.stderr)
     assert_codes_match(parse_findings(proc.stdout), expected_findings())
     assert "Photo Credit: Marine Corps Sgt. Branden Bourque" in proc.stdout
     assert "fixable with --fix" in proc.stdout
     assert "checked 3 file(s)" in proc.stderr
-    assert snapshot(work / "seeds") == before, "check without --fix writes nothing"
+    assert r.after == r.before, "check without --fix writes nothing"
 
 
-def test_fix_removes_boilerplate_and_keeps_everything_else(work, cli):
-    seeds = work / "seeds"
-    clean_before = (seeds / CLEAN).read_bytes(), (seeds / CLEAN).stat().st_mtime_ns
-    proc = cli("check", "--fix", "seeds", cwd=work)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert_clean_stderr(proc.stderr)
-    assert proc.stdout == ""
-    assert "fixed 2 file(s)" in proc.stderr
+def test_fix_removes_boilerplate_and_keeps_everything_else(runs):
+    r = runs["fix"]
+    assert r.first.returncode == 0, r.first.stdout + r.first.stderr
+    assert_clean_stderr(r.first.stderr)
+    assert r.first.stdout == ""
+    assert "fixed 2 file(s)" in r.first.stderr
     for name, boiler in SEED_BOILERPLATE.items():
         original = seed_text(name).split("\n")
-        fixed = (seeds / name).read_text(encoding="utf-8")
+        fixed = r.texts[name]
         drop = {text for text, _ in boiler}
         for text in drop:
             assert text not in fixed.split("\n")
         # every other line is kept, exactly and in order
         assert [l for l in fixed.split("\n") if l.strip()] == [l for l in original if l.strip() and l.strip() not in drop]
-    # the file without findings is untouched: same bytes, same mtime
-    assert ((seeds / CLEAN).read_bytes(), (seeds / CLEAN).stat().st_mtime_ns) == clean_before
-
-    # a second --fix changes nothing and finds nothing
-    after_first = snapshot(seeds)
-    again = cli("check", "--fix", "seeds", cwd=work)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert snapshot(seeds) == after_first
-    # and a plain check is now clean
-    plain = cli("check", "seeds", cwd=work)
-    assert plain.returncode == 0 and plain.stdout == ""
-    assert "no findings" in plain.stderr
 
 
-def test_fix_keeps_blank_line_layout(work, cli):
-    seeds = work / "seeds"
-    cli("check", "--fix", "seeds", cwd=work)
-    fixed = (seeds / SEED_A).read_text(encoding="utf-8")
+def test_fix_leaves_files_without_findings_untouched(runs):
+    r = runs["fix"]
+    assert r.after_first[CLEAN] == r.before[CLEAN], "same bytes, same mtime, same mode"
+
+
+def test_second_fix_changes_nothing(runs):
+    r = runs["fix"]
+    assert r.again.returncode == 0, r.again.stdout + r.again.stderr
+    assert r.after_again == r.after_first, "byte-identical, not even rewritten (mtimes kept)"
+    assert r.plain.returncode == 0 and r.plain.stdout == ""
+    assert "no findings" in r.plain.stderr
+
+
+def test_fix_keeps_blank_line_layout(runs):
+    fixed = runs["fix"].texts[SEED_A]
     assert fixed.startswith("The US early Monday morning"), "leading credit and caption gone, no leading blank lines left"
     assert "\n\nPentagon spokesman John Kirby" in fixed
     assert fixed.rstrip("\n").endswith("[Iranian-backed terrorism].’”")
 
 
-def test_exit_non_zero_on_fix(work, cli):
-    proc = cli("check", "--fix", "--exit-non-zero-on-fix", "seeds", cwd=work)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "Leave a Comment" not in (work / "seeds" / SEED_B).read_text(encoding="utf-8")
-    again = cli("check", "--fix", "--exit-non-zero-on-fix", "seeds", cwd=work)
-    assert again.returncode == 0, "nothing left to fix"
+def test_exit_non_zero_on_fix(runs):
+    r = runs["exit_non_zero"]
+    assert r.first.returncode == 1, r.first.stdout + r.first.stderr
+    assert "Leave a Comment" not in r.text
+    assert r.again.returncode == 0, "nothing left to fix"
 
 
-def test_fix_preserves_crlf_and_permissions(work, cli):
-    target = work / "seeds" / SEED_A
-    target.write_bytes(seed_text(SEED_A).replace("\n", "\r\n").encode("utf-8"))
-    target.chmod(0o640)
-    proc = cli("check", "--fix", "seeds", cwd=work)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    data = target.read_bytes()
-    assert b"\r\n" in data
-    assert re.search(rb"(?<!\r)\n", data) is None, "every newline is still CRLF"
-    assert b"Photo Credit" not in data and b"Previous article" not in data
-    assert b"The US early Monday morning" in data
-    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+def test_fix_preserves_crlf_and_permissions(runs):
+    r = runs["crlf"]
+    assert r.proc.returncode == 0, r.proc.stdout + r.proc.stderr
+    assert b"\r\n" in r.data
+    assert re.search(rb"(?<!\r)\n", r.data) is None, "every newline is still CRLF"
+    assert b"Photo Credit" not in r.data and b"Previous article" not in r.data
+    assert b"The US early Monday morning" in r.data
+    assert r.mode == 0o640
 
 
-def test_diff_shows_patch_and_writes_nothing(work, cli):
-    # Files ending with a newline here; the seeds as shipped (no final newline) are tested below.
-    for name in (SEED_A, SEED_B):
-        path = work / "seeds" / name
-        path.write_text(seed_text(name) + "\n", encoding="utf-8")
-        os.utime(path, ns=(OLD * 10**9, OLD * 10**9))
-    before = snapshot(work / "seeds")
-    proc = cli("check", "--diff", "seeds", cwd=work)
+def test_diff_shows_patch_and_writes_nothing(runs):
+    r = runs["diff"]
+    proc = r.proc
     assert proc.returncode == 1
     assert_clean_stderr(proc.stderr)
     out = proc.stdout
@@ -161,7 +234,7 @@ def test_diff_shows_patch_and_writes_nothing(work, cli):
     added = [l for l in out.splitlines() if l.startswith("+") and not l.startswith("+++")]
     assert all(not l[1:].strip() for l in added), f"the fix only removes lines: {added}"
     assert CLEAN not in out
-    assert snapshot(work / "seeds") == before
+    assert r.after == r.before
 
 
 @pytest.mark.xfail(
@@ -169,21 +242,22 @@ def test_diff_shows_patch_and_writes_nothing(work, cli):
     reason="check.py _diff: difflib output for a file without a final newline glues the last '-' line "
     "to the next '+' line (no '\\ No newline at end of file' marker), so the patch is corrupt",
 )
-def test_diff_of_file_without_final_newline_is_a_valid_patch(work, cli):
+def test_diff_of_file_without_final_newline_is_a_valid_patch(runs):
     assert not seed_text(SEED_A).endswith("\n")
-    proc = cli("check", "--diff", "--quiet", "seeds", cwd=work)
+    r = runs["diff_raw"]
+    proc = r.proc
     assert proc.returncode == 1
     diff = proc.stdout[: proc.stdout.index(f"seeds/{SEED_A}:1: ")]  # the findings follow the patch
     for line in diff.splitlines():
         assert line[:1] in (" ", "-", "+", "@", "\\"), f"not a unified-diff line: {line[:80]!r}"
     assert "-David writes news at" in diff.splitlines()
     if shutil.which("patch"):
-        applied = subprocess.run(["patch", "-p1", "--dry-run"], input=diff.encode(), cwd=work, capture_output=True)
+        applied = subprocess.run(["patch", "-p1", "--dry-run"], input=diff.encode(), cwd=r.work, capture_output=True)
         assert applied.returncode == 0, applied.stdout.decode() + applied.stderr.decode()
 
 
-def test_json_output(work, cli):
-    proc = cli("check", "--output-format", "json", "seeds", cwd=work)
+def test_json_output(runs):
+    proc = runs["json"]
     assert proc.returncode == 1
     findings = json.loads(proc.stdout)
     assert isinstance(findings, list)
@@ -193,8 +267,8 @@ def test_json_output(work, cli):
     assert_codes_match(got, expected_findings())
 
 
-def test_github_output(work, cli):
-    proc = cli("check", "--output-format", "github", "seeds", cwd=work)
+def test_github_output(runs):
+    proc = runs["github"]
     assert proc.returncode == 1
     pattern = re.compile(r"^::error file=(?P<path>[^,]+),line=(?P<line>\d+),title=(?P<code>[A-Z]{2,5}\d{3})[^:]*::.+$")
     got = []
@@ -205,23 +279,19 @@ def test_github_output(work, cli):
     assert_codes_match(sorted(got), expected_findings())
 
 
-def test_unknown_output_format_is_a_usage_error(work, cli):
-    proc = cli("check", "--output-format", "sarif-ish", "seeds", cwd=work)
+def test_unknown_output_format_is_a_usage_error(runs):
+    proc = runs["bad_format"]
     assert proc.returncode == 2
     assert "--output-format" in proc.stderr
     assert_clean_stderr(proc.stderr)
 
 
-def test_duplicate_file_reported_with_dup001(work, cli):
-    seeds = work / "seeds"
-    shutil.copy(seeds / SEED_A, seeds / "zz_copy.txt")
-    proc = cli("check", "--select", "DUP", "seeds", cwd=work)
-    assert proc.returncode == 1
-    found = parse_findings(proc.stdout)
-    assert found == [("seeds/zz_copy.txt", 1, "DUP001")]
-    assert f"duplicates seeds/{SEED_A}:1" in proc.stdout
+def test_duplicate_file_reported_with_dup001(runs):
+    r = runs["dup"]
+    assert r.selected.returncode == 1
+    assert parse_findings(r.selected.stdout) == [("seeds/zz_copy.txt", 1, "DUP001")]
+    assert f"duplicates seeds/{SEED_A}:1" in r.selected.stdout
     # DUP001 is not fixable: --fix fixes the boilerplate but the duplicate stays reported
-    fixed = cli("check", "--fix", "seeds", cwd=work)
-    assert fixed.returncode == 1
-    assert parse_findings(fixed.stdout) == [("seeds/zz_copy.txt", 1, "DUP001")]
-    assert "no automatic fix" in fixed.stdout
+    assert r.fixed.returncode == 1
+    assert parse_findings(r.fixed.stdout) == [("seeds/zz_copy.txt", 1, "DUP001")]
+    assert "no automatic fix" in r.fixed.stdout
