@@ -3,6 +3,8 @@
 Documented behaviour (cli.py): unreadable inputs are skipped and reported, the good inputs of
 the batch are still written and the exit code is 1; with ``--strict`` the run stops with exit 2
 and no output file is written. Invalid user rule files are refused with exit 2.
+
+All scenarios run side by side from one module fixture (``runs``), each in its own folder.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from types import SimpleNamespace
 
 import pytest
 
-from conftest import SEED_A, SEEDS_DIR, UNRELATED_TXT, assert_clean_stderr, by_id, read_jsonl
+from conftest import SEED_A, SEEDS_DIR, UNRELATED_TXT, Parallel, assert_clean_stderr, by_id, read_jsonl, run_cli
 
 BROKEN_HTML = (
     '<html><head><title>Broken page</title></head><body>'
@@ -50,32 +53,112 @@ def make_batch(folder):
     return folder
 
 
+RULE_HEAD = '[pack]\nname = "mine"\ndescription = "user rules"\n\n[[rules]]\ncode = "USR001"\nname = "my-rule"\n'
+GOOD_RULE_BODY = 'description = "Removes my line."\npattern = "^my boilerplate$"\nmust_match = ["my boilerplate"]\nmust_not_match = ["my boilerplate is long"]\n'
+BAD_RULES = {
+    "unknown_key": (RULE_HEAD + GOOD_RULE_BODY + 'colour = "red"\n', "unknown key 'colour'"),
+    "missing_field": (RULE_HEAD + 'description = "No pattern."\nmust_match = ["a"]\nmust_not_match = ["b"]\n', "missing required key 'pattern'"),
+    "invalid_regex": (RULE_HEAD + GOOD_RULE_BODY.replace("^my boilerplate$", "(unclosed"), "invalid pattern '(unclosed'"),
+}
+
+
+def job_batch(base):
+    make_batch(base / "batch")
+    return SimpleNamespace(work=base, proc=run_cli("run", "batch", "-o", "out.jsonl", cwd=base))
+
+
+def job_strict(name):
+    def job(base):
+        make_batch(base / "batch")
+        # The good file comes first: its record must not reach a partial output file either.
+        proc = run_cli("run", "batch/a_good.txt", f"batch/{name}", "--strict", "-o", "out.jsonl", cwd=base)
+        return SimpleNamespace(work=base, proc=proc)
+    return job
+
+
+def job_strict_once(base):
+    make_batch(base / "batch")
+    return run_cli("run", "batch/binary.txt", "--strict", "-q", cwd=base)
+
+
+def job_stdin(base):
+    data = b'{"id": "s1", "text": "Fine record from standard input."}\nnot json at all\n{"id": "s3"}\n'
+    return run_cli("run", "-", cwd=base, input=data)
+
+
+def job_check(base):
+    make_batch(base / "batch")
+    return run_cli("check", "batch", cwd=base)
+
+
+def job_bad_rule(kind):
+    def job(base):
+        (base / "my_rules.toml").write_text(BAD_RULES[kind][0], encoding="utf-8")
+        shutil.copytree(SEEDS_DIR, base / "seeds")
+        proc = run_cli("run", "seeds", "--rules", "my_rules.toml", "-o", "out.jsonl", cwd=base)
+        return SimpleNamespace(work=base, proc=proc)
+    return job
+
+
+def job_bad_rule_other_commands(base):
+    (base / "my_rules.toml").write_text(BAD_RULES["invalid_regex"][0], encoding="utf-8")
+    shutil.copytree(SEEDS_DIR, base / "seeds")
+    return [run_cli(*args, "--rules", "my_rules.toml", cwd=base) for args in (("rules", "test"), ("check", "seeds"))]
+
+
+def job_not_toml(base):
+    (base / "broken.toml").write_text('[pack\nname = "x"\n', encoding="utf-8")
+    return run_cli("rules", "list", "--rules", "broken.toml", cwd=base)
+
+
+def job_missing_fields(base):
+    records = [
+        {"id": "ok", "text": "A perfectly ordinary record with some text in it."},
+        {"id": "no-text"},
+        {"text": "A record without an id."},
+        ["not", "an", "object"],
+    ]
+    (base / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return run_cli("clean", "in.jsonl", cwd=base)
+
+
+JOBS = {
+    "batch": job_batch,
+    **{f"strict:{name}": job_strict(name) for name in BAD_FILES},
+    "strict_once": job_strict_once,
+    "stdin": job_stdin,
+    "check": job_check,
+    **{f"rule:{kind}": job_bad_rule(kind) for kind in BAD_RULES},
+    "rule_other_commands": job_bad_rule_other_commands,
+    "not_toml": job_not_toml,
+    "missing_fields": job_missing_fields,
+}
+
+
 @pytest.fixture(scope="module")
-def batch_run(tmp_path_factory, cli):
-    work = tmp_path_factory.mktemp("bad_input")
-    make_batch(work / "batch")
-    proc = cli("run", "batch", "-o", "out.jsonl", cwd=work)
-    return work, proc
+def runs(tmp_path_factory):
+    bases = {name: tmp_path_factory.mktemp(name.replace(":", "_").replace(".", "_")) for name in JOBS}
+    return Parallel({name: (lambda job=job, base=bases[name]: job(base)) for name, job in JOBS.items()})
 
 
-def test_batch_exits_1_without_traceback(batch_run):
-    work, proc = batch_run
+def test_batch_exits_1_without_traceback(runs):
+    proc = runs["batch"].proc
     assert proc.returncode == 1, proc.stderr
     assert_clean_stderr(proc.stderr)
     assert "4 inputs skipped" in proc.stderr
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
-def test_each_bad_input_is_named_with_its_line(batch_run, name):
-    _, proc = batch_run
+def test_each_bad_input_is_named_with_its_line(runs, name):
+    proc = runs["batch"].proc
     pattern = BAD_FILES[name][1]
     lines = [l for l in proc.stderr.splitlines() if re.search(pattern, l)]
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("error: ")
 
 
-def test_good_inputs_of_the_batch_are_still_written(batch_run):
-    work, _ = batch_run
+def test_good_inputs_of_the_batch_are_still_written(runs):
+    work = runs["batch"].work
     records = read_jsonl(work / "out.jsonl")
     ids = [r["id"] for r in records]
     for good in GOOD_IDS:
@@ -86,10 +169,10 @@ def test_good_inputs_of_the_batch_are_still_written(batch_run):
     assert by_id(records)["j1"]["text"] == "The first record of the file is perfectly fine."
 
 
-def test_broken_html_is_still_parsed(batch_run):
-    work, proc = batch_run
-    record = by_id(read_jsonl(work / "out.jsonl")).get("broken.html")
-    assert record is not None, f"broken HTML neither parsed nor reported: {proc.stderr}"
+def test_broken_html_is_still_parsed(runs):
+    r = runs["batch"]
+    record = by_id(read_jsonl(r.work / "out.jsonl")).get("broken.html")
+    assert record is not None, f"broken HTML neither parsed nor reported: {r.proc.stderr}"
     assert record["title"] == "Broken page"
     lines = record["text"].split("\n")
     assert lines[0] == "The first paragraph of the broken page survives the truncated markup around it."
@@ -101,35 +184,31 @@ def test_broken_html_is_still_parsed(batch_run):
     reason="readers.py html_to_text: html.parser keeps a tag truncated at end of file as text, "
     "so '<div class=\"trunc' leaks into the article text",
 )
-def test_broken_html_leaves_no_markup_in_text(batch_run):
-    work, _ = batch_run
-    record = by_id(read_jsonl(work / "out.jsonl"))["broken.html"]
+def test_broken_html_leaves_no_markup_in_text(runs):
+    record = by_id(read_jsonl(runs["batch"].work / "out.jsonl"))["broken.html"]
     assert "<" not in record["text"], record["text"]
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
-def test_strict_stops_with_exit_2_and_writes_no_output(tmp_path, cli, name):
-    make_batch(tmp_path / "batch")
-    # The good file comes first: its record must not reach a partial output file either.
-    proc = cli("run", "batch/a_good.txt", f"batch/{name}", "--strict", "-o", "out.jsonl", cwd=tmp_path)
+def test_strict_stops_with_exit_2_and_writes_no_output(runs, name):
+    r = runs[f"strict:{name}"]
+    proc = r.proc
     assert proc.returncode == 2, proc.stderr
     assert_clean_stderr(proc.stderr)
     assert re.search(BAD_FILES[name][1], proc.stderr), proc.stderr
     assert "--strict" in proc.stderr
-    assert not (tmp_path / "out.jsonl").exists()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.jsonl")], "no temporary file left behind"
+    assert not (r.work / "out.jsonl").exists()
+    assert not [p for p in r.work.iterdir() if p.name.startswith(".out.jsonl")], "no temporary file left behind"
 
 
-def test_strict_reports_the_error_once(tmp_path, cli):
-    make_batch(tmp_path / "batch")
-    proc = cli("run", "batch/binary.txt", "--strict", "-q", cwd=tmp_path)
+def test_strict_reports_the_error_once(runs):
+    proc = runs["strict_once"]
     assert proc.returncode == 2
     assert proc.stderr.count("binary.txt") == 1, proc.stderr
 
 
-def test_malformed_jsonl_on_stdin_names_the_line(tmp_path, cli):
-    data = b'{"id": "s1", "text": "Fine record from standard input."}\nnot json at all\n{"id": "s3"}\n'
-    proc = cli("run", "-", cwd=tmp_path, input=data)
+def test_malformed_jsonl_on_stdin_names_the_line(runs):
+    proc = runs["stdin"]
     assert proc.returncode == 1
     assert_clean_stderr(proc.stderr)
     assert "<stdin>:2: malformed JSON" in proc.stderr
@@ -137,9 +216,8 @@ def test_malformed_jsonl_on_stdin_names_the_line(tmp_path, cli):
     assert [r["id"] for r in read_jsonl(proc.stdout)] == ["s1"]
 
 
-def test_check_with_unreadable_input_exits_2_but_checks_the_rest(tmp_path, cli):
-    make_batch(tmp_path / "batch")
-    proc = cli("check", "batch", cwd=tmp_path)
+def test_check_with_unreadable_input_exits_2_but_checks_the_rest(runs):
+    proc = runs["check"]
     assert proc.returncode == 2
     assert_clean_stderr(proc.stderr)
     for name in ("bad_utf8.txt", "binary.txt", "empty.txt"):
@@ -147,59 +225,36 @@ def test_check_with_unreadable_input_exits_2_but_checks_the_rest(tmp_path, cli):
     assert "batch/b_seed.txt:1: CRD001" in proc.stdout
 
 
-RULE_HEAD = '[pack]\nname = "mine"\ndescription = "user rules"\n\n[[rules]]\ncode = "USR001"\nname = "my-rule"\n'
-GOOD_RULE_BODY = 'description = "Removes my line."\npattern = "^my boilerplate$"\nmust_match = ["my boilerplate"]\nmust_not_match = ["my boilerplate is long"]\n'
-BAD_RULES = {
-    "unknown_key": (RULE_HEAD + GOOD_RULE_BODY + 'colour = "red"\n', "unknown key 'colour'"),
-    "missing_field": (RULE_HEAD + 'description = "No pattern."\nmust_match = ["a"]\nmust_not_match = ["b"]\n', "missing required key 'pattern'"),
-    "invalid_regex": (RULE_HEAD + GOOD_RULE_BODY.replace("^my boilerplate$", "(unclosed"), "invalid pattern '(unclosed'"),
-}
-
-
 @pytest.mark.parametrize("kind", sorted(BAD_RULES))
-def test_bad_user_rule_file_is_refused(tmp_path, cli, kind):
-    text, problem = BAD_RULES[kind]
-    (tmp_path / "my_rules.toml").write_text(text, encoding="utf-8")
-    shutil.copytree(SEEDS_DIR, tmp_path / "seeds")
-    proc = cli("run", "seeds", "--rules", "my_rules.toml", "-o", "out.jsonl", cwd=tmp_path)
+def test_bad_user_rule_file_is_refused(runs, kind):
+    r = runs[f"rule:{kind}"]
+    proc = r.proc
     assert proc.returncode == 2
     assert_clean_stderr(proc.stderr)
     message = proc.stderr.strip()
     assert "my_rules.toml" in message
     assert "USR001" in message
-    assert problem in message
-    assert not (tmp_path / "out.jsonl").exists()
+    assert BAD_RULES[kind][1] in message
+    assert not (r.work / "out.jsonl").exists()
 
 
-def test_bad_user_rule_file_is_refused_by_rules_test_and_check(tmp_path, cli):
-    text, problem = BAD_RULES["invalid_regex"]
-    (tmp_path / "my_rules.toml").write_text(text, encoding="utf-8")
-    shutil.copytree(SEEDS_DIR, tmp_path / "seeds")
-    for args in (("rules", "test"), ("check", "seeds")):
-        proc = cli(*args, "--rules", "my_rules.toml", cwd=tmp_path)
-        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+def test_bad_user_rule_file_is_refused_by_rules_test_and_check(runs):
+    for proc in runs["rule_other_commands"]:
+        assert proc.returncode == 2, (proc.args, proc.stdout, proc.stderr)
         assert_clean_stderr(proc.stderr)
-        assert "my_rules.toml: rule USR001: " + problem in proc.stderr
+        assert "my_rules.toml: rule USR001: " + BAD_RULES["invalid_regex"][1] in proc.stderr
 
 
-def test_rule_file_that_is_not_toml(tmp_path, cli):
-    (tmp_path / "broken.toml").write_text('[pack\nname = "x"\n', encoding="utf-8")
-    proc = cli("rules", "list", "--rules", "broken.toml", cwd=tmp_path)
+def test_rule_file_that_is_not_toml(runs):
+    proc = runs["not_toml"]
     assert proc.returncode == 2
     assert_clean_stderr(proc.stderr)
     assert "broken.toml: not valid TOML" in proc.stderr
     assert "line 1" in proc.stderr
 
 
-def test_records_missing_required_fields(tmp_path, cli):
-    records = [
-        {"id": "ok", "text": "A perfectly ordinary record with some text in it."},
-        {"id": "no-text"},
-        {"text": "A record without an id."},
-        ["not", "an", "object"],
-    ]
-    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    proc = cli("clean", "in.jsonl", cwd=tmp_path)
+def test_records_missing_required_fields(runs):
+    proc = runs["missing_fields"]
     assert proc.returncode == 1
     assert_clean_stderr(proc.stderr)
     assert "in.jsonl:2: missing required field 'text'" in proc.stderr
