@@ -19,9 +19,11 @@ from conftest import (
     SEEDS_DIR,
     SHARED,
     UNRELATED_TXT,
+    Parallel,
     assert_clean_stderr,
     by_id,
     read_jsonl,
+    run_cli,
     seed_text,
 )
 
@@ -64,9 +66,34 @@ def work(tmp_path_factory):
     return work
 
 
+def write_many(work):
+    # A larger batch than one worker chunk (16), so both workers get documents.
+    lines = []
+    texts = [seed_text(SEED_A), seed_text(SEED_B), UNRELATED_TXT.read_text(encoding="utf-8")]
+    for n in range(40):
+        lines.append(json.dumps({"id": f"rec-{n:02d}", "text": texts[n % 3] + f"\n\nRecord number {n} of the batch.", "n": n}))
+    (work / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
-def jobs1(work, cli):
-    proc = cli("run", "corpus", "-o", "jobs1.jsonl", "--jobs", "1", cwd=work)
+def runs(work):
+    """Every CLI run of this module on the shared corpus, started side by side."""
+    write_many(work)
+    write_jsonl_inputs(work)
+    jobs = {
+        "jobs1": ("run", "corpus", "-o", "jobs1.jsonl", "--jobs", "1"),
+        "dropped": ("run", "corpus", "--drop-duplicates", "-o", "dropped.jsonl"),
+        "m1": ("run", "corpus", "many.jsonl", "--jobs", "1", "-o", "m1.jsonl"),
+        "m2": ("run", "corpus", "many.jsonl", "--jobs", "2", "-o", "m2.jsonl"),
+        "undated": ("run", "undated.jsonl", "-o", "undated.out.jsonl"),
+        "dated": ("run", "dated.jsonl", "-o", "dated.out.jsonl"),
+    }
+    return Parallel({name: (lambda args=args: run_cli(*args, cwd=work)) for name, args in jobs.items()})
+
+
+@pytest.fixture(scope="module")
+def jobs1(work, runs):
+    proc = runs["jobs1"]
     assert proc.returncode == 0, proc.stderr
     assert_clean_stderr(proc.stderr)
     return read_jsonl(work / "jobs1.jsonl")
@@ -113,8 +140,8 @@ def test_edited_copy_loses_its_extra_boilerplate(jobs1):
     assert "early on Monday" in text
 
 
-def test_drop_duplicates_leaves_copies_out(work, cli, jobs1):
-    proc = cli("run", "corpus", "--drop-duplicates", "-o", "dropped.jsonl", cwd=work)
+def test_drop_duplicates_leaves_copies_out(work, runs, jobs1):
+    proc = runs["dropped"]
     assert proc.returncode == 0, proc.stderr
     dropped = read_jsonl(work / "dropped.jsonl")
     assert [r["id"] for r in dropped] == [SEED_A, SEED_B, UNRELATED]
@@ -123,29 +150,19 @@ def test_drop_duplicates_leaves_copies_out(work, cli, jobs1):
         assert record == kept[record["id"]]
 
 
-def test_jobs_2_is_byte_identical_to_jobs_1(work, cli, jobs1):
-    # A larger batch than one worker chunk (16), so both workers get documents.
-    corpus = work / "corpus"
-    lines = []
-    texts = [seed_text(SEED_A), seed_text(SEED_B), UNRELATED_TXT.read_text(encoding="utf-8")]
-    for n in range(40):
-        lines.append(json.dumps({"id": f"rec-{n:02d}", "text": texts[n % 3] + f"\n\nRecord number {n} of the batch.", "n": n}))
-    (work / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    p1 = cli("run", "corpus", "many.jsonl", "--jobs", "1", "-o", "m1.jsonl", cwd=work)
-    p2 = cli("run", "corpus", "many.jsonl", "--jobs", "2", "-o", "m2.jsonl", cwd=work)
+def test_jobs_2_is_byte_identical_to_jobs_1(work, runs):
+    p1, p2 = runs["m1"], runs["m2"]
     assert p1.returncode == 0 and p2.returncode == 0, (p1.stderr, p2.stderr)
     one, two = (work / "m1.jsonl").read_bytes(), (work / "m2.jsonl").read_bytes()
     assert one == two
     assert len(read_jsonl(work / "m1.jsonl")) == 45
-    assert corpus.is_dir()
 
 
 def _jsonl(path, records):
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def jsonl_runs(work, cli):
+def write_jsonl_inputs(work):
     a, edited, unrelated = seed_text(SEED_A), edited_copy(), UNRELATED_TXT.read_text(encoding="utf-8")
     undated = [
         {"id": "first", "text": a, "site": "one.example"},
@@ -161,9 +178,13 @@ def jsonl_runs(work, cli):
     ]
     _jsonl(work / "undated.jsonl", undated)
     _jsonl(work / "dated.jsonl", dated)
+
+
+@pytest.fixture(scope="module")
+def jsonl_runs(work, runs):
     out = {}
     for name in ("undated", "dated"):
-        proc = cli("run", f"{name}.jsonl", "-o", f"{name}.out.jsonl", cwd=work)
+        proc = runs[name]
         assert proc.returncode == 0, proc.stderr
         out[name] = read_jsonl(work / f"{name}.out.jsonl")
     return out
