@@ -193,9 +193,9 @@ def check_paths(paths: Iterable[str], config: Config, rulebook: Rulebook, *, fix
 
 
 def _diff(path: Path, before: str, after: str) -> str:
-    return "".join(
-        difflib.unified_diff(before.splitlines(True), after.splitlines(True), f"a/{path.as_posix()}", f"b/{path.as_posix()}")
-    )
+    """A unified diff that ``patch``/``git apply`` accept, also for a file without a final newline."""
+    lines = difflib.unified_diff(before.splitlines(True), after.splitlines(True), f"a/{path.as_posix()}", f"b/{path.as_posix()}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def _fix_text_file(path: Path, original: str, fixed: str, result: CheckResult, *, fix: bool, diff: bool) -> None:

@@ -70,10 +70,10 @@ def build_config(
     """The configuration file's settings with the command-line options on top."""
     config, _ = load_config(config_path)
     strip: dict = {"rules": config.strip.rules + tuple(str(Path(r).resolve()) for r in rules or ())}
-    if select:
-        strip["select"] = _codes(select)
+    if select:  # the command line's selection replaces the file's selection and its ignores
+        strip["select"], strip["ignore"] = _codes(select), ()
     if ignore:
-        strip["ignore"] = config.strip.ignore + _codes(ignore)
+        strip["ignore"] = (() if select else config.strip.ignore) + _codes(ignore)
     if learn is not None:
         strip["learn"] = learn
     top = {k: v for k, v in (("jobs", jobs), ("id_field", id_field), ("text_field", text_field)) if v is not None}

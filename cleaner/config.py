@@ -179,13 +179,17 @@ def config_from_table(table: dict[str, Any], where: str = "configuration") -> Co
 def load_config(path: Path | None = None, start: Path | None = None) -> tuple[Config, Path | None]:
     """Load the configuration from ``path`` or the nearest config file; defaults when none.
 
+    ``pyproject.toml`` is read from ``[tool.cleaner]``; any other file (``cleaner.toml``, or a
+    file given with ``--config``) holds the settings at its top level.
+
     Relative rule paths are resolved against the config file's folder.
     """
     path = path or find_config_file(start)
     if path is None:
         return Config(), None
     data = _read_toml(path)
-    table = data if path.name == "cleaner.toml" else data.get("tool", {}).get("cleaner", {})
+    # A pyproject.toml keeps its settings in [tool.cleaner]; any other file holds them at the top.
+    table = data.get("tool", {}).get("cleaner", {}) if path.name == "pyproject.toml" else data
     config = config_from_table(table, str(path))
     rules = tuple(str((path.parent / r).resolve()) for r in config.strip.rules)
     return config.replace(strip={"rules": rules}), path

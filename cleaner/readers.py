@@ -31,6 +31,8 @@ _BLOCK_TAGS = (
     "h4", "h5", "h6", "hr", "li", "main", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul", "title",
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_TRUNCATED_TAG = re.compile(r"<[A-Za-z/!][^<>]*\Z")
+_SOURCE_BREAK = re.compile(r"\s*\n\s*")
 _CHARSET = re.compile(rb"""charset=["']?([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -137,15 +139,20 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
 
     Scripts, styles, navigation, header, footer, aside, forms and similar chrome are dropped.
     """
-    from bs4 import BeautifulSoup, NavigableString
+    from bs4 import BeautifulSoup, Comment, NavigableString
 
-    soup = BeautifulSoup(markup, "html.parser")
+    # A tag cut off at the end of a truncated file would otherwise be kept as text.
+    soup = BeautifulSoup(_TRUNCATED_TAG.sub("", markup), "html.parser")
     title_tag = soup.find("title")
     title = _SPACES.sub(" ", title_tag.get_text()).strip() if title_tag else None
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
     if title_tag is not None and not title_tag.decomposed:
         title_tag.decompose()
+    # Line breaks of the HTML source are spaces; only block elements make lines (except in <pre>).
+    for node in soup.find_all(string=_SOURCE_BREAK):
+        if not isinstance(node, Comment) and node.find_parent("pre") is None:
+            node.replace_with(NavigableString(_SOURCE_BREAK.sub(" ", str(node))))
     for tag in soup.find_all(_BLOCK_TAGS):
         tag.insert_before(NavigableString("\n"))
         tag.insert_after(NavigableString("\n"))

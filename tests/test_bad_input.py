@@ -179,11 +179,6 @@ def test_broken_html_is_still_parsed(runs):
     assert lines[1].startswith("Second paragraph with bold text and an unclosed italic run")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="readers.py html_to_text: html.parser keeps a tag truncated at end of file as text, "
-    "so '<div class=\"trunc' leaks into the article text",
-)
 def test_broken_html_leaves_no_markup_in_text(runs):
     record = by_id(read_jsonl(runs["batch"].work / "out.jsonl"))["broken.html"]
     assert "<" not in record["text"], record["text"]

@@ -237,11 +237,6 @@ def test_diff_shows_patch_and_writes_nothing(runs):
     assert r.after == r.before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check.py _diff: difflib output for a file without a final newline glues the last '-' line "
-    "to the next '+' line (no '\\ No newline at end of file' marker), so the patch is corrupt",
-)
 def test_diff_of_file_without_final_newline_is_a_valid_patch(runs):
     assert not seed_text(SEED_A).endswith("\n")
     r = runs["diff_raw"]

@@ -103,11 +103,6 @@ def test_command_line_select_wins_over_config_select(runs):
     assert fired[SEED_B] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py build_config: --select on the command line keeps the config file's ignore list, "
-    "so `ignore = [\"NAV\"]` in the config silently defeats `--select NAV`",
-)
 def test_command_line_select_wins_over_config_ignore(runs):
     assert rules_fired(runs["cli_select_over_ignore"].proc)[SEED_A] == ["NAV001", "NAV001"]
 
@@ -123,11 +118,6 @@ def test_explicit_config_option(runs):
     assert rules_fired(runs["explicit_config"].proc)[SEED_A] == ["CRD001", "CRD001", "NAV001", "NAV001"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.py load_config: a --config file not named cleaner.toml is read as a pyproject "
-    "([tool.cleaner] only), so its settings are silently ignored",
-)
 def test_explicit_config_file_with_another_name(runs):
     assert rules_fired(runs["explicit_other_name"].proc)[SEED_A] == ["CRD001", "CRD001", "NAV001", "NAV001"]
 

@@ -123,11 +123,6 @@ def test_html_page_becomes_lines_and_title(jsonl_out):
     assert "marker" not in record["text"].lower(), "script, style, header, nav, aside, form, footer dropped"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="readers.py html_to_text: newlines of the HTML source inside a <p> are kept and split "
-    "on, so a soft-wrapped paragraph becomes several lines",
-)
 def test_html_source_line_breaks_inside_a_paragraph_are_spaces(tmp_path, cli):
     wrapped = PAGE.replace("too high &amp; wages were rising fast.", "too high &amp;\n    wages were\n    rising fast.")
     assert wrapped != PAGE
