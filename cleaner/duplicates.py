@@ -11,12 +11,15 @@ copies, and the result does not depend on how many processes computed the signat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHashLSH
 
 from .config import DuplicateConfig
 from .fingerprints import Fingerprinter, jaccard
+
+if TYPE_CHECKING:
+    from datasketch import MinHashLSH
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,9 @@ class DuplicateIndex:
         """Add an article's signature (None for an article without words: never a duplicate)."""
         self._entries.append((canonical_key(len(self._entries), date), doc_id, signature))
 
-    def new_lsh(self) -> MinHashLSH:
+    def new_lsh(self) -> "MinHashLSH":
+        from datasketch import MinHashLSH
+
         threshold = max(0.3, self.config.threshold - 0.2)
         return MinHashLSH(threshold=threshold, num_perm=self.config.num_perm)
 
@@ -71,7 +76,7 @@ class DuplicateIndex:
                 canon[doc_id], rank[doc_id] = signature, key
         return result
 
-    def best_match(self, lsh: MinHashLSH, canon: dict[str, np.ndarray], rank: dict[str, tuple], signature: np.ndarray) -> Match | None:
+    def best_match(self, lsh: "MinHashLSH", canon: dict[str, np.ndarray], rank: dict[str, tuple], signature: np.ndarray) -> Match | None:
         """The verified canonical with the highest Jaccard estimate (earliest on ties), or None."""
         best: tuple[float, tuple, str] | None = None
         for candidate in lsh.query(self.fingerprinter.from_signature(signature)):

@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
 
 from .config import DuplicateConfig
+
+if TYPE_CHECKING:  # datasketch is imported where it is used: it loads scipy, 0.3 s of start-up
+    from datasketch import MinHash
 
 #: datasketch's permutation scheme; signatures of different schemes never compare.
 SCHEME = "affine32"
@@ -35,15 +38,18 @@ class Fingerprinter:
     """Computes MinHash signatures with one fixed set of permutations (made once)."""
 
     def __init__(self, config: DuplicateConfig = DuplicateConfig()):
+        from datasketch import MinHash
+
         self.config = config
+        self._minhash = MinHash
         self._template = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME)
 
-    def minhash(self, text: str) -> MinHash | None:
+    def minhash(self, text: str) -> "MinHash | None":
         """The MinHash of the text's shingle set, or None when it has no words."""
         grams = shingles(text, self.config.shingle)
         if not grams:
             return None
-        m = MinHash(num_perm=self.config.num_perm, seed=self.config.seed, permutations=self._template.permutations, scheme=SCHEME)
+        m = self._minhash(num_perm=self.config.num_perm, seed=self.config.seed, permutations=self._template.permutations, scheme=SCHEME)
         m.update_batch([g.encode("utf-8") for g in set(grams)])
         return m
 
@@ -52,8 +58,8 @@ class Fingerprinter:
         m = self.minhash(text)
         return None if m is None else m.hashvalues.astype(np.uint32)
 
-    def from_signature(self, signature: np.ndarray) -> MinHash:
-        return MinHash(
+    def from_signature(self, signature: np.ndarray) -> "MinHash":
+        return self._minhash(
             num_perm=self.config.num_perm,
             seed=self.config.seed,
             hashvalues=signature,
