@@ -2,9 +2,11 @@
 
 Stages, each explicit:
 
-1. ``add``: tokenise, guess the language if not given, count document frequencies, and keep only a
-   small per-article record (the ``candidate_terms`` most salient term counts, the language, the
-   date as days since the epoch). Texts are never kept.
+1. ``add``: tokenise, guess the language if not given, count document frequencies, drop the tokens
+   of long sentences an earlier article already carried word for word (template: paywall forms,
+   press-wire footers, promo blocks; see ``repeated_sentences``), and keep only a small
+   per-article record (the ``candidate_terms`` most salient term counts, the language, the date as
+   days since the epoch) plus one 64-bit key per long sentence seen. Texts are never kept.
 2. ``assign``: weigh terms by sublinear tf times a blended idf (corpus document frequencies with
    the wordfreq background as ``prior_docs`` pseudo-documents), keep the ``top_terms`` best as a
    unit vector per article; MinHash the ``lsh_terms`` best and query an LSH index for candidate
@@ -23,6 +25,8 @@ import dataclasses
 import hashlib
 import heapq
 import math
+import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,13 +39,17 @@ from .terms import Background, DocFrequencies, LanguageGuesser, cosine, idf, ter
 class StoryConfig:
     """Story-level settings.
 
-    Defaults: ``threshold=0.16`` (mean cosine between two stories' articles at or above which they
+    Defaults: ``threshold=0.25`` (mean cosine between two stories' articles at or above which they
     merge); ``window_days=3.0`` (dated articles further apart are never one story; ``0`` disables);
     ``top_terms=40`` (terms per article vector); ``candidate_terms=120`` (term counts kept per
-    article at ``add`` time, re-ranked at ``assign``); ``lsh_terms=20`` (best terms MinHashed for
-    candidates); ``num_perm=64`` and ``bands=32`` (LSH: 32 bands of 2 rows); ``prior_docs=1000.0``
+    article at ``add`` time, re-ranked at ``assign``); ``lsh_terms=10`` (best terms MinHashed for
+    candidates); ``num_perm=32`` and ``bands=32`` (LSH: 32 bands of 1 row); ``prior_docs=1000.0``
     (weight of the wordfreq background, in pseudo-documents); ``doc_length=400.0`` (tokens per
-    article assumed by the background); ``seed=1`` (MinHash permutations).
+    article assumed by the background); ``repeated_sentences=8`` (a sentence of at least this many
+    words that an earlier article carried word for word adds nothing to a later article's terms;
+    ``0`` disables; words are counted by spaces); ``repeated_share=0.5`` (unless such sentences
+    are more than this share of the article's words: then it is a copy, and is kept whole);
+    ``seed=1`` (MinHash permutations).
     """
 
     threshold: float = 0.25
@@ -54,6 +62,8 @@ class StoryConfig:
     prior_docs: float = 1000.0
     doc_length: float = 400.0
     wordlist: str = "small"
+    repeated_sentences: int = 8
+    repeated_share: float = 0.5
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -67,6 +77,8 @@ class StoryConfig:
             raise ConfigError(
                 f"story candidate_terms ({self.candidate_terms}) must be >= top_terms ({self.top_terms})"
             )
+        if self.repeated_sentences < 0 or not 0.0 <= self.repeated_share <= 1.0:
+            raise ConfigError("story repeated_sentences must be >= 0 (0 disables) and repeated_share in [0, 1]")
         if self.bands < 1 or self.num_perm % self.bands:
             raise ConfigError(
                 f"story num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})"
@@ -104,11 +116,12 @@ class StoryIndex:
         self._ids: list[str] = []
         self._pos: dict[str, int] = {}
         self._counts: list[dict[str, int]] = []
+        self._sentences: set[int] = set()
         self._langs: list[str | None] = []
         self._days: list[float | None] = []
         self._background = Background(doc_length=config.doc_length, wordlist=config.wordlist)
         self._guesser = LanguageGuesser()
-        self._bgp: dict[tuple[str | None, str], float] = {}
+        self._bgp: dict[str | None, dict[str, float]] = {}  # lang -> term -> background doc probability
         self._vectors: list[dict[str, float]] | None = None
         self._stories: dict[str, list[int]] | None = None
         self._story_of: dict[str, str] | None = None
@@ -122,19 +135,56 @@ class StoryIndex:
         lang = lang or self._guesser.guess(text)
         counts = Counter(tokenize(text, lang))
         self.df.add(counts)
-        bg = self._background_p
+        if self.config.repeated_sentences:
+            repeated = self._repeated(text, lang)
+            if repeated:
+                counts -= repeated
+        bgp = self._bgp.get(lang)
+        if bgp is None:
+            bgp = self._bgp[lang] = {}
+        doc_probability = self._background.doc_probability
+        for t in counts:
+            if t not in bgp:
+                bgp[t] = doc_probability(t, lang)
         keep = self.config.candidate_terms
         if len(counts) > keep:
-            def salience(item: tuple[str, int]) -> float:
-                return (1.0 + math.log(item[1])) * -math.log(bg(item[0], lang))
-
-            ranked = sorted(counts.items(), key=lambda x: (-salience(x), x[0]))
+            # Salience (1 + log tf) * -log p(background), highest first; ties by term.
+            log = math.log
+            ranked = sorted(counts.items(), key=lambda x: ((1.0 + log(x[1])) * log(bgp[x[0]]), x[0]))
             counts = dict(ranked[:keep])
         else:
             counts = dict(counts)
-            for t in counts:
-                bg(t, lang)
         self._record(doc_id, counts, lang, parse_day(date))
+
+    def _repeated(self, text: str, lang: str | None) -> Counter:
+        """Tokens of this article's sentences that an earlier article already carried word for word.
+
+        A long sentence shared verbatim by two canonical articles is template (a paywall form, a
+        press-wire footer, a promo block) far more often than shared reporting: near-copies are the
+        duplicate level's business. The first article keeps the sentence, later ones drop it, so it
+        never adds to their similarity. Sentences (split at ``.!?`` before a space, and at line
+        ends) are matched exactly, as the normaliser left them, and their words counted by spaces:
+        scripts written without spaces are left alone. Only repeated sentences are tokenised.
+        """
+        seen, minimum = self._sentences, self.config.repeated_sentences - 1
+        repeated: list[str] = []
+        total = shared = 0
+        for sentence in _SENTENCE_RE.split(text):
+            spaces = sentence.count(" ")
+            total += spaces + 1
+            if spaces < minimum:
+                continue
+            raw = sentence.strip().encode("utf-8")
+            key = zlib.crc32(raw) << 32 | zlib.adler32(raw)  # 64 bits: no collisions at millions of sentences
+            if key in seen:
+                repeated.append(sentence)
+                shared += spaces + 1
+            else:
+                seen.add(key)
+        # Mostly an earlier article: a copy, not a page with some template in it; keep it whole.
+        if not repeated or shared > self.config.repeated_share * total:
+            return Counter()
+        return Counter(tokenize("\n".join(repeated), lang))
 
     def _record(self, doc_id: str, counts: dict[str, int], lang: str | None, day: float | None) -> None:
         self._pos[doc_id] = len(self._ids)
@@ -145,10 +195,10 @@ class StoryIndex:
         self._vectors = self._stories = self._story_of = None
 
     def _background_p(self, term: str, lang: str | None) -> float:
-        key = (lang, term)
-        p = self._bgp.get(key)
+        bgp = self._bgp.setdefault(lang, {})
+        p = bgp.get(term)
         if p is None:
-            p = self._bgp[key] = self._background.doc_probability(term, lang)
+            p = bgp[term] = self._background.doc_probability(term, lang)
         return p
 
     def __len__(self) -> int:
@@ -159,15 +209,17 @@ class StoryIndex:
     def _ensure_vectors(self) -> list[dict[str, float]]:
         if self._vectors is None:
             cfg, df, docs = self.config, self.df.df, self.df.docs
-            cache: dict[tuple[str | None, str], float] = {}
+            caches: dict[str | None, dict[str, float]] = {}
             vectors = []
             for counts, lang in zip(self._counts, self._langs):
+                cache = caches.get(lang)
+                if cache is None:
+                    cache = caches[lang] = {}
                 idfs = {}
                 for t in counts:
-                    key = (lang, t)
-                    v = cache.get(key)
+                    v = cache.get(t)
                     if v is None:
-                        v = cache[key] = idf(df.get(t, 0), docs, self._background_p(t, lang), cfg.prior_docs)
+                        v = cache[t] = idf(df.get(t, 0), docs, self._background_p(t, lang), cfg.prior_docs)
                     idfs[t] = v
                 vectors.append(term_weights(counts, idfs, cfg.top_terms))
             self._vectors = vectors
@@ -354,6 +406,7 @@ class StoryIndex:
                 {"id": d, "terms": c, "lang": l, "day": day}
                 for d, c, l, day in zip(self._ids, self._counts, self._langs, self._days)
             ],
+            "sentences": sorted(self._sentences),
         }
 
     @classmethod
@@ -363,7 +416,11 @@ class StoryIndex:
         for doc in state["docs"]:
             counts = {str(t): int(n) for t, n in doc["terms"].items()}
             index._record(doc["id"], counts, doc["lang"], doc["day"])
+        index._sentences = {int(k) for k in state.get("sentences", ())}
         return index
+
+
+_SENTENCE_RE = re.compile(r"[.!?]\s|\n")
 
 
 def _merge_span(a, b):

@@ -299,3 +299,47 @@ def test_pairwise_scores_within_an_event_beat_scores_across_events():
         (within if a[:3] == b[:3] else across).append(index.score(a, b))
     assert min(within) > 0.1
     assert sum(within) / len(within) > 3 * sum(across) / len(across)
+
+
+# ---------------------------------------------------------------- template text
+
+WIRE_FOOTER = (
+    "About Marketlinker: Marketlinker is an award-winning market research solution that finds and organizes "
+    "the latest industry data so you get all the market research you need instantly in one place. "
+    "Contact Clarissa Vandermeer at the Marketlinker press office in Lyon for every question about this report."
+)
+MICROWAVE = ("The market for microwave devices worldwide is projected to grow by 3.1 billion dollars by 2025. "
+             "Radar upgrades for airports and warships drive demand for amplifiers and magnetrons, while telecom "
+             "operators buy waveguides and oscillators for backhaul links between towers. Active devices lead the "
+             "segments; Japanese and German suppliers of vacuum electronics expect double-digit growth in defence. ")
+GPS = ("Receivers for satellite positioning are expected to reach 128 billion dollars by 2025 as farming, "
+       "shipping and phone makers add navigation chips. Tractors that steer themselves across wheat fields, "
+       "container vessels that plot fuel-saving routes and delivery apps that track couriers all need antennas "
+       "and chipsets; the Galileo and BeiDou constellations improve accuracy in dense cities. ")
+
+
+def test_shared_wire_footer_does_not_make_two_reports_one_story():
+    # Two press-wire market reports on different things, with the same long house footer: the
+    # footer is template, not news. The first keeps it, the second drops it.
+    def index(config: StoryConfig) -> StoryIndex:
+        idx = StoryIndex(config)
+        idx.add("microwave", MICROWAVE + WIRE_FOOTER, lang="en")
+        idx.add("gps", GPS + WIRE_FOOTER, lang="en")
+        return idx
+
+    assert len(set(index(StoryConfig(repeated_sentences=0)).assign().values())) == 1  # the bait works
+    kept = index(StoryConfig())
+    assert len(set(kept.assign().values())) == 2
+    assert "marketlinker" in kept.vector("microwave") and "marketlinker" not in kept.vector("gps")
+
+
+def test_a_copy_is_kept_whole_and_the_sentence_memory_survives_state():
+    index = StoryIndex()
+    index.add("a", MICROWAVE + WIRE_FOOTER, lang="en")
+    index.add("copy", MICROWAVE + WIRE_FOOTER, lang="en")  # all repeated: a copy, not template
+    assert index.vector("copy") == index.vector("a")
+    again = StoryIndex.from_state(json.loads(json.dumps(index.to_state())))
+    again.add("gps", GPS + WIRE_FOOTER, lang="en")
+    assert "marketlinker" not in again.vector("gps")
+    with pytest.raises(ConfigError, match="repeated_share"):
+        StoryConfig(repeated_share=1.5)
