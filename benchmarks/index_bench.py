@@ -18,7 +18,6 @@ import csv
 import os
 import random
 import re
-import resource
 import shutil
 import statistics
 import subprocess

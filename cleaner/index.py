@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import os
 import sqlite3
 import subprocess
@@ -141,37 +140,19 @@ class Entry:
 
 
 class Storyteller:
-    """Story records the way :meth:`cleaner.stories.StoryIndex.add` makes them (same tokens,
-    language guess and salience ranking), keeping the wordfreq caches between articles."""
+    """Story records made by :class:`cleaner.stories.Featurizer`, the same code as
+    :meth:`StoryIndex.add`. Records are made in worker processes, article by article, so the
+    repeated-sentence memory (which needs input order in one process) is not used here."""
 
     def __init__(self, config: Config):
-        from .terms import Background, LanguageGuesser
+        from .stories import Featurizer
 
         self.config = config.stories
-        self.guesser = LanguageGuesser()
-        self.background = Background(doc_length=self.config.doc_length)
-        self._p: dict[tuple[str | None, str], float] = {}
-
-    def _bg(self, term: str, lang: str | None) -> float:
-        key = (lang, term)
-        if key not in self._p:
-            self._p[key] = self.background.doc_probability(term, lang)
-        return self._p[key]
+        self.featurizer = Featurizer(config.stories, remember=False)
 
     def record(self, text: str, lang: str | None, date: str | None) -> StoryRecord:
-        from .stories import parse_day
-        from .terms import tokenize
-
-        lang = lang or self.guesser.guess(text)
-        counts = Counter(tokenize(text, lang))
-
-        def salience(item: tuple[str, int]) -> float:
-            return (1.0 + math.log(item[1])) * -math.log(self._bg(item[0], lang))
-
-        ranked = sorted(counts.items(), key=lambda x: (-salience(x), x[0]))
-        kept = dict(ranked[: self.config.candidate_terms]) if len(counts) > self.config.candidate_terms else dict(counts)
-        top = [t for t, _ in ranked[: self.config.lsh_terms]]
-        return StoryRecord(lang, parse_day(date), kept, sorted(counts), top)
+        features = self.featurizer.features(text, lang, date)
+        return StoryRecord(features.lang, features.day, features.counts, sorted(features.terms), features.top(self.config.lsh_terms))
 
 
 class Indexer:

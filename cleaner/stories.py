@@ -107,54 +107,64 @@ def parse_day(date: str | None) -> float | None:
     return when.timestamp() / 86400.0
 
 
-class StoryIndex:
-    """Collect articles with :meth:`add`, then :meth:`assign` story ids."""
+@dataclass(frozen=True)
+class StoryFeatures:
+    """What the story level keeps of one article.
 
-    def __init__(self, config: StoryConfig = StoryConfig()):
+    ``terms``: every token's count (for corpus document frequencies); ``counts``: the
+    ``candidate_terms`` most salient counts, repeated template sentences left out, highest
+    salience first (so ``top(n)`` are the best ``n``).
+    """
+
+    lang: str | None
+    day: float | None
+    terms: dict[str, int]
+    counts: dict[str, int]
+
+    def top(self, n: int) -> list[str]:
+        return list(self.counts)[:n]
+
+
+class Featurizer:
+    """Turns a cleaned article into :class:`StoryFeatures`, keeping its caches between articles.
+
+    With ``remember=True`` it remembers long sentences, so that a sentence an earlier article
+    already carried (see :meth:`_repeated`) does not count for a later one; articles must then
+    come in input order, in one process.
+    """
+
+    def __init__(self, config: StoryConfig, *, remember: bool = True):
         self.config = config
-        self.df = DocFrequencies()
-        self._ids: list[str] = []
-        self._pos: dict[str, int] = {}
-        self._counts: list[dict[str, int]] = []
-        self._sentences: set[int] = set()
-        self._langs: list[str | None] = []
-        self._days: list[float | None] = []
+        self.remember = remember and config.repeated_sentences > 0
+        self.sentences: set[int] = set()
         self._background = Background(doc_length=config.doc_length, wordlist=config.wordlist)
         self._guesser = LanguageGuesser()
         self._bgp: dict[str | None, dict[str, float]] = {}  # lang -> term -> background doc probability
-        self._vectors: list[dict[str, float]] | None = None
-        self._stories: dict[str, list[int]] | None = None
-        self._story_of: dict[str, str] | None = None
 
-    # ------------------------------------------------------------------ add
+    def background_p(self, term: str, lang: str | None) -> float:
+        bgp = self._bgp.setdefault(lang, {})
+        p = bgp.get(term)
+        if p is None:
+            p = bgp[term] = self._background.doc_probability(term, lang)
+        return p
 
-    def add(self, doc_id: str, text: str, *, lang: str | None = None, date: str | None = None) -> None:
-        """Add one cleaned article. Adding an id twice replaces nothing: it is an error."""
-        if doc_id in self._pos:
-            raise ConfigError(f"story index already has a document {doc_id!r}; ids must be unique")
+    def features(self, text: str, lang: str | None = None, date: str | None = None) -> StoryFeatures:
         lang = lang or self._guesser.guess(text)
-        counts = Counter(tokenize(text, lang))
-        self.df.add(counts)
-        if self.config.repeated_sentences:
+        terms = Counter(tokenize(text, lang))
+        counts = terms
+        if self.remember:
             repeated = self._repeated(text, lang)
             if repeated:
-                counts -= repeated
-        bgp = self._bgp.get(lang)
-        if bgp is None:
-            bgp = self._bgp[lang] = {}
+                counts = terms - repeated
+        bgp = self._bgp.setdefault(lang, {})
         doc_probability = self._background.doc_probability
         for t in counts:
             if t not in bgp:
                 bgp[t] = doc_probability(t, lang)
-        keep = self.config.candidate_terms
-        if len(counts) > keep:
-            # Salience (1 + log tf) * -log p(background), highest first; ties by term.
-            log = math.log
-            ranked = sorted(counts.items(), key=lambda x: ((1.0 + log(x[1])) * log(bgp[x[0]]), x[0]))
-            counts = dict(ranked[:keep])
-        else:
-            counts = dict(counts)
-        self._record(doc_id, counts, lang, parse_day(date))
+        # Salience (1 + log tf) * -log p(background), highest first; ties by term.
+        log = math.log
+        ranked = sorted(counts.items(), key=lambda x: ((1.0 + log(x[1])) * log(bgp[x[0]]), x[0]))
+        return StoryFeatures(lang, parse_day(date), dict(terms), dict(ranked[: self.config.candidate_terms]))
 
     def _repeated(self, text: str, lang: str | None) -> Counter:
         """Tokens of this article's sentences that an earlier article already carried word for word.
@@ -166,7 +176,7 @@ class StoryIndex:
         ends) are matched exactly, as the normaliser left them, and their words counted by spaces:
         scripts written without spaces are left alone. Only repeated sentences are tokenised.
         """
-        seen, minimum = self._sentences, self.config.repeated_sentences - 1
+        seen, minimum = self.sentences, self.config.repeated_sentences - 1
         repeated: list[str] = []
         total = shared = 0
         for sentence in _SENTENCE_RE.split(text):
@@ -186,6 +196,32 @@ class StoryIndex:
             return Counter()
         return Counter(tokenize("\n".join(repeated), lang))
 
+class StoryIndex:
+    """Collect articles with :meth:`add`, then :meth:`assign` story ids."""
+
+    def __init__(self, config: StoryConfig = StoryConfig()):
+        self.config = config
+        self.df = DocFrequencies()
+        self._ids: list[str] = []
+        self._pos: dict[str, int] = {}
+        self._counts: list[dict[str, int]] = []
+        self._langs: list[str | None] = []
+        self._days: list[float | None] = []
+        self.featurizer = Featurizer(config)
+        self._vectors: list[dict[str, float]] | None = None
+        self._stories: dict[str, list[int]] | None = None
+        self._story_of: dict[str, str] | None = None
+
+    # ------------------------------------------------------------------ add
+
+    def add(self, doc_id: str, text: str, *, lang: str | None = None, date: str | None = None) -> None:
+        """Add one cleaned article. Adding an id twice replaces nothing: it is an error."""
+        if doc_id in self._pos:
+            raise ConfigError(f"story index already has a document {doc_id!r}; ids must be unique")
+        features = self.featurizer.features(text, lang, date)
+        self.df.add(features.terms)
+        self._record(doc_id, features.counts, features.lang, features.day)
+
     def _record(self, doc_id: str, counts: dict[str, int], lang: str | None, day: float | None) -> None:
         self._pos[doc_id] = len(self._ids)
         self._ids.append(doc_id)
@@ -193,13 +229,6 @@ class StoryIndex:
         self._langs.append(lang)
         self._days.append(day)
         self._vectors = self._stories = self._story_of = None
-
-    def _background_p(self, term: str, lang: str | None) -> float:
-        bgp = self._bgp.setdefault(lang, {})
-        p = bgp.get(term)
-        if p is None:
-            p = bgp[term] = self._background.doc_probability(term, lang)
-        return p
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -219,7 +248,7 @@ class StoryIndex:
                 for t in counts:
                     v = cache.get(t)
                     if v is None:
-                        v = cache[t] = idf(df.get(t, 0), docs, self._background_p(t, lang), cfg.prior_docs)
+                        v = cache[t] = idf(df.get(t, 0), docs, self.featurizer.background_p(t, lang), cfg.prior_docs)
                     idfs[t] = v
                 vectors.append(term_weights(counts, idfs, cfg.top_terms))
             self._vectors = vectors
@@ -406,7 +435,7 @@ class StoryIndex:
                 {"id": d, "terms": c, "lang": l, "day": day}
                 for d, c, l, day in zip(self._ids, self._counts, self._langs, self._days)
             ],
-            "sentences": sorted(self._sentences),
+            "sentences": sorted(self.featurizer.sentences),
         }
 
     @classmethod
@@ -416,7 +445,7 @@ class StoryIndex:
         for doc in state["docs"]:
             counts = {str(t): int(n) for t, n in doc["terms"].items()}
             index._record(doc["id"], counts, doc["lang"], doc["day"])
-        index._sentences = {int(k) for k in state.get("sentences", ())}
+        index.featurizer.sentences = {int(k) for k in state.get("sentences", ())}
         return index
 
 
