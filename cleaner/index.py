@@ -152,7 +152,8 @@ class Storyteller:
 
     def record(self, text: str, lang: str | None, date: str | None) -> StoryRecord:
         features = self.featurizer.features(text, lang, date)
-        return StoryRecord(features.lang, features.day, features.counts, sorted(features.terms), features.top(self.config.lsh_terms))
+        top = self.featurizer.top(features, self.config.lsh_terms)
+        return StoryRecord(features.lang, features.day, features.counts, sorted(features.terms), top)
 
 
 class Indexer:

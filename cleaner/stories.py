@@ -111,18 +111,14 @@ def parse_day(date: str | None) -> float | None:
 class StoryFeatures:
     """What the story level keeps of one article.
 
-    ``terms``: every token's count (for corpus document frequencies); ``counts``: the
-    ``candidate_terms`` most salient counts, repeated template sentences left out, highest
-    salience first (so ``top(n)`` are the best ``n``).
+    ``terms``: every token's count (for corpus document frequencies); ``counts``: at most
+    ``candidate_terms`` of them, the most salient, repeated template sentences left out.
     """
 
     lang: str | None
     day: float | None
-    terms: dict[str, int]
+    terms: Counter
     counts: dict[str, int]
-
-    def top(self, n: int) -> list[str]:
-        return list(self.counts)[:n]
 
 
 class Featurizer:
@@ -148,6 +144,11 @@ class Featurizer:
             p = bgp[term] = self._background.doc_probability(term, lang)
         return p
 
+    def _salience_key(self, lang: str | None):
+        """Sort key, most salient first: (1 + log tf) * -log p(background); ties by term."""
+        bgp, log = self._bgp.setdefault(lang, {}), math.log
+        return lambda item: ((1.0 + log(item[1])) * log(bgp[item[0]]), item[0])
+
     def features(self, text: str, lang: str | None = None, date: str | None = None) -> StoryFeatures:
         lang = lang or self._guesser.guess(text)
         terms = Counter(tokenize(text, lang))
@@ -161,10 +162,16 @@ class Featurizer:
         for t in counts:
             if t not in bgp:
                 bgp[t] = doc_probability(t, lang)
-        # Salience (1 + log tf) * -log p(background), highest first; ties by term.
-        log = math.log
-        ranked = sorted(counts.items(), key=lambda x: ((1.0 + log(x[1])) * log(bgp[x[0]]), x[0]))
-        return StoryFeatures(lang, parse_day(date), dict(terms), dict(ranked[: self.config.candidate_terms]))
+        keep = self.config.candidate_terms
+        if len(counts) > keep:
+            counts = dict(sorted(counts.items(), key=self._salience_key(lang))[:keep])
+        else:
+            counts = dict(counts)
+        return StoryFeatures(lang, parse_day(date), terms, counts)
+
+    def top(self, features: StoryFeatures, n: int) -> list[str]:
+        """The ``n`` most salient of an article's kept terms."""
+        return [t for t, _ in heapq.nsmallest(n, features.counts.items(), key=self._salience_key(features.lang))]
 
     def _repeated(self, text: str, lang: str | None) -> Counter:
         """Tokens of this article's sentences that an earlier article already carried word for word.
