@@ -244,6 +244,9 @@ def render(table, dup_table, langs, timing, command, extra=()) -> str:
     return "\n".join(lines) + "\n"
 
 
+NOTES = "## Notes (hand-written"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--langs", default="", help="comma-separated language pairs to report (default: all)")
@@ -305,7 +308,10 @@ def main(argv: list[str] | None = None) -> int:
     report = render(table, dup_table, langs, timing, command, extra)
     print(report)
     if args.write:
-        args.write.write_text(report, encoding="utf-8")
+        # The tables are regenerated; a hand-written "## Notes" section already in the file is kept.
+        old = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
+        notes = old[old.find(NOTES):] if NOTES in old else ""
+        args.write.write_text(report.rstrip("\n") + ("\n\n" + notes if notes else "\n"), encoding="utf-8")
     return 0
 
 
