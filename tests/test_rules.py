@@ -133,7 +133,6 @@ def test_user_rules_remove_lines_in_run(tmp_path, cli):
 
 # --- packaging ----------------------------------------------------------------------------------
 
-@pytest.mark.slow
 def test_wheel_contains_the_rules_and_installed_package_uses_them(tmp_path):
     wheels = tmp_path / "wheels"
     build = subprocess.run(
