@@ -9,6 +9,7 @@ in this process or in ``jobs`` worker processes (order kept, so results never de
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import time
 from collections import Counter
@@ -190,9 +191,13 @@ class Pipeline:
             self.stats.read += 1
             yield item
 
-    def _normalised_and_learned(self, items: Iterable[Document | InputError], spool: Spool) -> dict:
-        """Normalise everything into ``spool`` while counting site lines; the learned lines."""
-        self.site_lines = lines = SiteLines(self.config.strip)
+    def _normalised_and_learned(self, items: Iterable[Document | InputError], spool: Spool, *, force: bool = False) -> dict:
+        """Normalise everything into ``spool`` while counting site lines; the learned lines.
+
+        ``force``: learn whatever the ``learn`` setting says (for :meth:`learn`).
+        """
+        strip = dataclasses.replace(self.config.strip, learn=True) if force else self.config.strip
+        self.site_lines = lines = SiteLines(strip)
         for doc in self.engine.map([Normalize(self.config)], self.documents(items)):
             lines.add(doc.site, doc.text)
             spool.add(doc)
@@ -204,9 +209,8 @@ class Pipeline:
         """The lines each site repeats (site -> lines), learned whatever ``learn`` is set to."""
         from .learn import line_key
 
-        self.config = self.config.replace(strip={"learn": True})
         with Spool() as spool:
-            learned = self._normalised_and_learned(items, spool)
+            learned = self._normalised_and_learned(items, spool, force=True)
             out: dict[str | None, dict[int, str]] = {}
             for doc in spool:
                 keys = learned.get(doc.site)
@@ -243,7 +247,7 @@ class Pipeline:
         return self._group(self.clean(items))
 
     def _group(self, docs: Iterable[Document]) -> Iterator[Document]:
-        from .stories import StoryIndex
+        from .stories import StoryIndex, story_id
 
         dups = self.duplicate_index = DuplicateIndex(self.config.duplicates)
         with Spool() as spool:
@@ -267,6 +271,7 @@ class Pipeline:
                 match = matches[doc.id]
                 doc.duplicate_of, doc.duplicate_score = match.canonical, match.score
                 doc.story = story_of.get(match.canonical or doc.id)
-                if doc.id in known:
+                if doc.id in known:  # a copy of an indexed article: its story is the one that article starts
                     doc.duplicate_of, doc.duplicate_score = known[doc.id].id, known[doc.id].score
+                    doc.story = story_id(known[doc.id].id)
                 yield doc
