@@ -21,6 +21,7 @@ from cleaner.documents import Document
 from cleaner.index import SCHEMA_VERSION, CorpusIndex, CorpusIndexError, band_keys, band_params
 from cleaner.pipeline import Pipeline
 from cleaner.rulebook import Rulebook
+from cleaner.stories import story_id
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -145,8 +146,11 @@ def test_a_changed_indexed_file_is_compared_with_the_others_not_its_old_self(cor
 def test_pipeline_dedup_marks_copies_of_indexed_articles(corpus):
     with build(corpus) as index:
         docs = [Document("x", near_copy(article(12))), Document("y", article(600)), Document("z", near_copy(article(600)))]
-        out = {d.id: d.duplicate_of for d in Pipeline(CONFIG, RULEBOOK, index=index).dedup(docs)}
-    assert out == {"x": "corpus/c012.txt", "y": None, "z": "y"}
+        grouped = list(Pipeline(CONFIG, RULEBOOK, index=index).dedup(docs))
+    assert {d.id: d.duplicate_of for d in grouped} == {"x": "corpus/c012.txt", "y": None, "z": "y"}
+    story = {d.id: d.story for d in grouped}
+    assert story["x"] == story_id("corpus/c012.txt")  # the story its indexed original starts
+    assert story["z"] == story["y"] != story["x"]
 
 
 def test_report_stories_names_the_story_a_new_article_joins(tmp_path, monkeypatch):
