@@ -96,7 +96,7 @@ class _Fixed:
 
 
 class Checker:
-    """Checks documents one at a time (``check_document``), then duplicates (``duplicates``)."""
+    """Checks articles one at a time (``examine``, ``remember``), then duplicates (``duplicates``)."""
 
     def __init__(self, config: Config, rulebook: Rulebook, corpus=None):
         self.config, self.rulebook = config, rulebook
@@ -198,8 +198,8 @@ def _diff(path: Path, before: str, after: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def _fix_text_file(path: Path, original: str, fixed: str, result: CheckResult, *, fix: bool, diff: bool) -> None:
-    raw = path.read_bytes().decode("utf-8-sig")
+def _fix_text_file(path: Path, raw: str, fixed: str, result: CheckResult, *, fix: bool, diff: bool) -> None:
+    """Write (``fix``) or show (``diff``) a text file's fix; ``raw`` is its text as read (BOM dropped)."""
     newline = _newline_style(raw)
     ending = newline if raw.endswith(("\n", "\r")) else ""
     new = fixed.replace("\n", newline) + (ending if fixed else "")
@@ -208,7 +208,8 @@ def _fix_text_file(path: Path, original: str, fixed: str, result: CheckResult, *
     if diff:
         result.diffs.append(_diff(path, raw, new))
     if fix:
-        bom = "\ufeff" if path.read_bytes().startswith(b"\xef\xbb\xbf") else ""
+        with path.open("rb") as handle:
+            bom = "\ufeff" if handle.read(3) == b"\xef\xbb\xbf" else ""
         with atomic_write(path, newline="", like=path) as handle:
             handle.write(bom + new)
     result.fixed[str(path)] = 1
