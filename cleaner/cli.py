@@ -251,7 +251,7 @@ def check(
         _fail("check reads files, not standard input")
     try:
         cfg = build_config(config, rules, select, ignore)
-        rulebook = Rulebook.load(cfg.strip.rules, builtin=cfg.strip.builtin_rules)
+        rulebook = Rulebook.configured(cfg.strip)
         result = check_paths(paths, cfg, rulebook, fix=fix and not diff, diff=diff, index=corpus_index(cfg, index, no_index, report_stories=report_stories))
     except CleanerError as exc:
         _fail(str(exc))

@@ -43,6 +43,29 @@ def _errors():
     return report, _fail
 
 
+def _index_files(verb: str, paths, index: Optional[Path], config, rules, jobs, quiet: bool) -> None:
+    """``build`` (a new index of PATHS) or ``update`` (what changed), with the configured rules."""
+    from .cli import build_config
+    from .errors import CleanerError
+    from .index import CorpusIndex
+    from .rulebook import Rulebook
+
+    report, fail = _errors()
+    try:
+        cfg = build_config(config, rules, jobs=jobs)
+        rulebook = Rulebook.configured(cfg.strip)
+        if verb == "build":
+            with CorpusIndex.create(_target(index), cfg, paths) as corpus:
+                stats = corpus.build(paths, rulebook, jobs=cfg.jobs, on_error=report)
+        else:
+            with CorpusIndex.open(_target(index), cfg) as corpus:
+                stats = corpus.update(paths, rulebook, jobs=cfg.jobs, on_error=report)
+    except CleanerError as exc:
+        fail(str(exc))
+    if not quiet:
+        typer.echo(f"{'built' if verb == 'build' else 'updated'} {_target(index)}: {stats.summary()}", err=True)
+
+
 def _target(index: Optional[Path]) -> Path:
     from .index import default_index_path
 
@@ -59,21 +82,7 @@ def build(
     quiet: bool = _QUIET,
 ) -> None:
     """Index every article under PATHS into a new index (replacing one that is there)."""
-    from .cli import build_config
-    from .errors import CleanerError
-    from .index import CorpusIndex
-    from .rulebook import Rulebook
-
-    report, fail = _errors()
-    try:
-        cfg = build_config(config, rules, jobs=jobs)
-        rulebook = Rulebook.load(cfg.strip.rules, builtin=cfg.strip.builtin_rules).select(cfg.strip.select, cfg.strip.ignore)
-        with CorpusIndex.create(_target(index), cfg, paths) as corpus:
-            stats = corpus.build(paths, rulebook, jobs=cfg.jobs, on_error=report)
-    except CleanerError as exc:
-        fail(str(exc))
-    if not quiet:
-        typer.echo(f"built {_target(index)}: {stats.summary()}", err=True)
+    _index_files("build", paths, index, config, rules, jobs, quiet)
 
 
 @index_app.command("update")
@@ -86,21 +95,7 @@ def update(
     quiet: bool = _QUIET,
 ) -> None:
     """Re-index files whose content changed (size/mtime first, then content hash); drop deleted ones."""
-    from .cli import build_config
-    from .errors import CleanerError
-    from .index import CorpusIndex
-    from .rulebook import Rulebook
-
-    report, fail = _errors()
-    try:
-        cfg = build_config(config, rules, jobs=jobs)
-        rulebook = Rulebook.load(cfg.strip.rules, builtin=cfg.strip.builtin_rules).select(cfg.strip.select, cfg.strip.ignore)
-        with CorpusIndex.open(_target(index), cfg) as corpus:
-            stats = corpus.update(paths, rulebook, jobs=cfg.jobs, on_error=report)
-    except CleanerError as exc:
-        fail(str(exc))
-    if not quiet:
-        typer.echo(f"updated {_target(index)}: {stats.summary()}", err=True)
+    _index_files("update", paths, index, config, rules, jobs, quiet)
 
 
 @index_app.command("stats")

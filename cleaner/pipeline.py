@@ -164,10 +164,7 @@ class Pipeline:
         index=None,
     ):
         self.config = config or Config()
-        if rulebook is None:
-            strip = self.config.strip
-            rulebook = Rulebook.load(strip.rules, builtin=strip.builtin_rules).select(strip.select, strip.ignore)
-        self.rulebook = rulebook
+        self.rulebook = rulebook if rulebook is not None else Rulebook.configured(self.config.strip)
         self.on_error = on_error or _raise
         self.engine = LocalEngine(self.config.jobs)
         self.explain = explain

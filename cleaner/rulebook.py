@@ -238,6 +238,11 @@ class Rulebook:
             rules.extend(load_pack(f)[2])
         return cls(rules)
 
+    @classmethod
+    def configured(cls, strip) -> "Rulebook":
+        """The rules a :class:`~cleaner.config.StripConfig` asks for: its packs, then its selection."""
+        return cls.load(strip.rules, builtin=strip.builtin_rules).select(strip.select, strip.ignore)
+
     def __len__(self) -> int:
         return len(self.rules)
 
