@@ -69,6 +69,30 @@ def run_cli(*args: str | os.PathLike, cwd: Path, input: bytes | None = None, tim
     return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
 
 
+def invoke(*args: str | os.PathLike, cwd: Path, input: bytes | str | None = None) -> subprocess.CompletedProcess:
+    """Run the CLI in this process (typer's runner) in ``cwd``; same result shape as :func:`run_cli`.
+
+    A Python exception that escaped the CLI (a traceback a user would see) fails the test here, so
+    in-process tests keep the "never a traceback" promise that subprocess tests check on stderr.
+    """
+    from typer.testing import CliRunner
+
+    from cleaner.cli import app
+
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args], input=input)
+    finally:
+        os.chdir(old)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        import traceback
+
+        trace = "".join(traceback.format_exception(result.exception))
+        raise AssertionError(f"cleaner {' '.join(map(str, args))} raised:\n{trace}")
+    return subprocess.CompletedProcess(["cleaner", *map(str, args)], result.exit_code, result.stdout, result.stderr)
+
+
 def read_jsonl(path_or_text: Path | str) -> list[dict]:
     text = path_or_text.read_text(encoding="utf-8") if isinstance(path_or_text, Path) else path_or_text
     return [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -132,6 +156,12 @@ class Parallel:
 def cli():
     """The ``run_cli`` helper as a fixture (usable from module-scoped fixtures)."""
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def cli_inproc():
+    """The in-process :func:`invoke` helper as a fixture."""
+    return invoke
 
 
 @pytest.fixture
