@@ -154,8 +154,8 @@ class Parallel:
 
 @pytest.fixture(scope="session")
 def cli():
-    """The ``run_cli`` helper as a fixture (usable from module-scoped fixtures)."""
-    return run_cli
+    """The in-process :func:`invoke` helper as a fixture (usable from module-scoped fixtures)."""
+    return invoke
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 import typer.main
 
 from cleaner.cli import app
-from conftest import ROOT, run_cli
+from conftest import ROOT, invoke as run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

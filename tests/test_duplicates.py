@@ -19,9 +19,9 @@ from conftest import (
     SEEDS_DIR,
     SHARED,
     UNRELATED_TXT,
-    Parallel,
     assert_clean_stderr,
     by_id,
+    invoke,
     read_jsonl,
     run_cli,
     seed_text,
@@ -77,7 +77,8 @@ def write_many(work):
 
 @pytest.fixture(scope="module")
 def runs(work):
-    """Every CLI run of this module on the shared corpus, started side by side."""
+    """Every CLI run of this module on the shared corpus: in this process, except ``--jobs 2``, which
+    needs a real process to fork its workers from."""
     write_many(work)
     write_jsonl_inputs(work)
     jobs = {
@@ -88,7 +89,7 @@ def runs(work):
         "undated": ("run", "undated.jsonl", "-o", "undated.out.jsonl"),
         "dated": ("run", "dated.jsonl", "-o", "dated.out.jsonl"),
     }
-    return Parallel({name: (lambda args=args: run_cli(*args, cwd=work)) for name, args in jobs.items()})
+    return {name: (run_cli if "--jobs" in args and args[args.index("--jobs") + 1] != "1" else invoke)(*args, cwd=work) for name, args in jobs.items()}
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import invoke as run_cli
 
 EVENTS = [
     ("Harbour", "The harbour authority opened a second container terminal on Tuesday after three years of construction."),
@@ -69,15 +69,20 @@ def test_repeated_site_lines_are_learned_and_removed_as_rep001(corpus):
 
 
 def test_no_learn_keeps_site_lines(corpus):
-    out = records(run_cli("clean", "corpus.jsonl", "--no-learn", "-q", cwd=corpus).stdout)
-    assert all(r["removed"] == [] for r in out.values())
+    proc = run_cli("clean", "corpus.jsonl", "--no-learn", "-q", cwd=corpus)
+    assert proc.returncode == 0, proc.stderr
+    out = records(proc.stdout)
+    assert len(out) == 8 and all(r["removed"] == [] for r in out.values())
+    assert all(SITE_A[0] in out[f"a{n}"]["text"].split("\n") for n in range(len(EVENTS)))
 
 
 def test_small_corpus_does_not_learn_by_default(tmp_path, corpus):
     lines = (corpus / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[:4]
     (tmp_path / "small.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = records(run_cli("clean", "small.jsonl", "-q", cwd=tmp_path).stdout)
-    assert all(r["removed"] == [] for r in out.values())
+    proc = run_cli("clean", "small.jsonl", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = records(proc.stdout)
+    assert len(out) == 4 and all(r["removed"] == [] for r in out.values())
 
 
 def test_rules_learn_writes_a_pack_that_validates_and_removes_the_lines(corpus, tmp_path):
