@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 from .config import Config, DuplicateConfig, NormalizeConfig, StripConfig, load_config
 from .documents import Document, Removal
