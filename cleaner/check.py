@@ -1,38 +1,41 @@
 """The hygiene check behind ``cleaner check``: findings per file and line, and their fixes.
 
-Three kinds of finding, each with a code that ``select``/``ignore`` filter:
+Four kinds of finding, each with a code that ``select``/``ignore`` filter:
 
 * a boilerplate line, under the code of the rule that would remove it;
 * a line that normalisation would change, under an ``NRM`` code (see :mod:`cleaner.normalize`);
-* an article that duplicates another one among those checked: ``DUP001``.
+* an article that duplicates another one among those checked: ``DUP001``;
+* an article made only of boilerplate: ``CHK001`` (not fixable: a fix would leave nothing).
 
 Text and Markdown files and JSONL records can be fixed (lines removed, text normalised);
 HTML pages and duplicates are reported only.
+
+``--fix`` repeats an article's fix until nothing changes (a second ``--fix`` changes nothing); how
+files are written is :mod:`cleaner.fixing`'s business.
 """
 
 from __future__ import annotations
 
-import difflib
-import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .cleaning import Cleaner
+from .codes import INFORMATIONAL, builtin
 from .config import Config
 from .documents import Document
 from .duplicates import DuplicateIndex
 from .errors import InputError
 from .fingerprints import Fingerprinter
-from .normalize import CODES as NORMALIZE_CODES, normalize_text
-from .readers import kind_of, read_paths
+from .fixing import fix_jsonl_file, fix_text_file, read_file, restyle
+from .learn import SiteLines
+from .readers import iter_files, kind_of, read_paths
 from .rulebook import Rulebook
-from .strip import render_file, strip_text
-from .writers import atomic_write, dumps
 
-DUPLICATE = "DUP001"
-DUPLICATE_NAME = "duplicate-article"
-#: Codes reported for information only: they do not make ``check`` fail (STY001: joins an indexed story).
-INFORMATIONAL = frozenset({"STY001"})
+DUPLICATE, DUPLICATE_NAME = "DUP001", builtin("DUP001").name
+ALL_BOILERPLATE, ALL_BOILERPLATE_NAME = "CHK001", builtin("CHK001").name
+#: A fix is applied again until the text is stable; this bounds the passes (ruff bounds its loop too).
+MAX_FIX_PASSES = 10
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ def _short(text: str, limit: int = 60) -> str:
 
 @dataclass
 class _Fixed:
-    """An article's findings and its fixed text (None when nothing fixable changed)."""
+    """An article's findings (line, code, name, message), its fixed text (None when nothing
+    fixable changed; newline style and final line end kept) and its cleaned text."""
 
     findings: list[tuple[int, str, str, str]]
     text: str | None
@@ -96,94 +100,115 @@ class _Fixed:
 
 
 class Checker:
-    """Checks articles one at a time (``examine``, ``remember``), then duplicates (``duplicates``)."""
+    """Checks articles one at a time (``examine``, ``remember``), then duplicates (``duplicates``).
 
-    def __init__(self, config: Config, rulebook: Rulebook, corpus=None):
+    Articles are cleaned by the same :class:`~cleaner.cleaning.Cleaner` as ``run`` cleans them, with
+    the site lines ``learned`` from the corpus (see :func:`learned_site_lines`).
+    """
+
+    def __init__(self, config: Config, rulebook: Rulebook, corpus=None, learned=None):
         self.config, self.rulebook = config, rulebook
+        self.cleaner = Cleaner(config, rulebook, learned)
         self.fingerprinter = Fingerprinter(config.duplicates)
         self.index = DuplicateIndex(config.duplicates)
-        self.where: dict[str, tuple[str, int, str | None]] = {}
+        self.where: list[tuple[str, int, str | None]] = []  # (path, line, record) of each remembered article
         self.corpus = corpus  # a cleaner.index.CorpusIndex: staged articles are also compared with it
         self.corpus_findings: list[Finding] = []
 
     def examine(self, text: str, site: str | None) -> _Fixed:
-        """Findings (line, code, name, message) for one article's text, and the fixed text."""
-        normalized = normalize_text(text, self.config.normalize)
+        """Findings (line, code, name, message) for one article's text, and the text one fix pass makes."""
+        cleaned = self.cleaner.clean(text, site)
         findings = []
-        for fix in normalized.fixes:
+        for fix in cleaned.fixes:
             for code in fix.codes:
                 if _selected(code, self.config):
-                    name, message = NORMALIZE_CODES[code]
-                    findings.append((fix.line, code, name, f"{message}: {_short(fix.before)!r}"))
-        stripped = strip_text(normalized.text, self.rulebook, site=site, shapes=frozenset(self.config.strip.shapes))
-        for removal in stripped.removed:
+                    findings.append((fix.line, code, builtin(code).name, f"{builtin(code).summary}: {_short(fix.before)!r}"))
+        for removal in cleaned.removed:
             rule = self.rulebook.get(removal.rule)
-            name = rule.name if rule else removal.rule
+            name = rule.name if rule else builtin(removal.rule).name
             findings.append((removal.line, removal.rule, name, f"boilerplate ({name}): {_short(removal.text)!r}"))
-        changed = any(_selected(c, self.config) for f in normalized.fixes for c in f.codes) or stripped.removed
-        fixed = None
-        if changed:
-            fixed = "\n".join(render_file(normalized.text.split("\n"), stripped.removed_index))
+        changed = any(_selected(c, self.config) for c in cleaned.steps) or cleaned.removed
+        fixed = restyle("\n".join(cleaned.fixed_lines()), text) if changed else None
         findings.sort(key=lambda f: (f[0], f[1]))
-        return _Fixed(findings, fixed, stripped.text)
+        return _Fixed(findings, fixed, cleaned.text)
+
+    def settle(self, examined: _Fixed, site: str | None) -> str | None:
+        """The fixed text once fixing it again changes nothing (None when there is nothing to fix).
+
+        Removing a line can make another one a head or tail line for the rules, and a fixed
+        line break can leave trailing whitespace to remove: one pass is not always enough.
+        """
+        fixed = examined.text
+        for _ in range(MAX_FIX_PASSES):
+            again = self.examine(fixed, site).text if fixed is not None else None
+            if again is None or again == fixed:
+                break
+            fixed = again
+        return fixed
 
     def remember(self, doc: Document, cleaned: str, path: str, line: int) -> None:
+        """Keep an article's signature for :meth:`duplicates` (and compare it with the corpus index)."""
         signature = self.fingerprinter.signature(cleaned)
-        self.where[doc.id] = (path, line, doc.id if doc.source_line else None)
-        found = self.corpus.check(doc, cleaned, signature, path) if self.corpus is not None else []
         record = doc.id if doc.source_line else None
+        key = str(len(self.where))  # articles are told apart by where they are, not by id (a/x.txt, b/x.txt)
+        self.where.append((path, line, record))
+        found = self.corpus.check(doc, cleaned, signature, path) if self.corpus is not None else []
         self.corpus_findings += [Finding(path, line, c, n, m, False, record) for c, n, m in found if _selected(c, self.config)]
         if not any(c == DUPLICATE for c, _, _ in found):  # a copy of an indexed article is nobody's canonical
-            self.index.add(doc.id, signature, date=doc.date)
+            self.index.add(key, signature, date=doc.date)
 
     def duplicates(self) -> list[Finding]:
         out = list(self.corpus_findings)
-        for doc_id, match in self.index.assign().items():
+        for key, match in self.index.assign().items():
             if match.canonical is None or not _selected(DUPLICATE, self.config):
                 continue
-            path, line, record = self.where[doc_id]
-            other_path, other_line, other_record = self.where[match.canonical]
+            path, line, record = self.where[int(key)]
+            other_path, other_line, other_record = self.where[int(match.canonical)]
             other = f"{other_path}:{other_line}" + (f" (record {other_record!r})" if other_record else "")
             message = f"duplicates {other} (similarity {match.score:.2f}); remove one of the copies"
             out.append(Finding(path, line, DUPLICATE, DUPLICATE_NAME, message, False, record))
         return out
 
 
-def _newline_style(data: str) -> str:
-    return "\r\n" if "\r\n" in data else "\n"
-
-
 def check_paths(paths: Iterable[str], config: Config, rulebook: Rulebook, *, fix: bool = False, diff: bool = False, index=None) -> CheckResult:
     """Check every article under ``paths``; with ``fix`` rewrite fixable files in place.
 
     ``index`` (a :class:`cleaner.index.CorpusIndex`): also report duplicates of indexed articles.
+    A JSONL id used twice is reported as ``run`` reports it (an input error naming the first use)
+    and that record is skipped.
     """
     rulebook = rulebook.select(config.strip.select, config.strip.ignore)
-    checker = Checker(config, rulebook, index)
+    checker = Checker(config, rulebook, index, learned_site_lines(paths, config, Cleaner(config, rulebook), index))
     result = CheckResult()
-    jsonl_fixes: dict[str, dict[int, str]] = {}
-    for item in read_paths(list(paths), id_field=config.id_field, text_field=config.text_field):
-        if isinstance(item, InputError):
-            result.errors.append(item)
-            continue
-        result.files += item.source_line is None
-        path = item.source or item.id
-        is_html = item.source_line is None and kind_of(Path(path)) == "html"
-        examined = checker.examine(item.text, item.site)
-        for line, code, name, message in examined.findings:
+    seen_ids: dict[str, str] = {}
+    files: set[str] = set()
+    problems: list[InputError] = []  # from walking the folders: reported in walk order
+    for path, ident, shown in iter_files(list(paths), exclude=config.exclude, on_error=problems.append):
+        result.errors += problems
+        problems.clear()
+        source, items = read_file(path, ident, shown, config)
+        record_fixes: dict[int, str] = {}
+        for item in items:
+            if isinstance(item, Document) and item.source_line:  # a JSONL record
+                if item.id in seen_ids:
+                    item = InputError(item.source, item.source_line, f"id {item.id!r} already used at {seen_ids[item.id]}, skipped")
+                else:
+                    seen_ids[item.id] = f"{item.source}:{item.source_line}"
+            if isinstance(item, InputError):
+                result.errors.append(item)
+                continue
+            files.add(shown)
+            fixed = _check_article(checker, item, shown, result)
+            if fixed is None or source is None:
+                continue
             if item.source_line:
-                message = f"record {item.id!r} line {line}: {message}"
-                line = item.source_line
-            result.findings.append(Finding(path, line, code, name, message, not is_html, item.id if item.source_line else None))
-        checker.remember(item, examined.cleaned, path, item.source_line or 1)
-        if examined.text is None or is_html:
-            continue
-        if item.source_line:
-            jsonl_fixes.setdefault(path, {})[item.source_line] = examined.text
-        else:
-            _fix_text_file(Path(path), item.original or item.text, examined.text, result, fix=fix, diff=diff)
-    for path, records in jsonl_fixes.items():
-        _fix_jsonl_file(Path(path), records, config.text_field, result, fix=fix, diff=diff)
+                record_fixes[item.source_line] = fixed
+            else:
+                fix_text_file(source, item.original, fixed, result, fix=fix, diff=diff)
+        if record_fixes:
+            fix_jsonl_file(source, record_fixes, config.text_field, result, fix=fix, diff=diff)
+    result.errors += problems
+    result.files = len(files)
     result.findings.extend(checker.duplicates())
     if fix:
         fixed_paths = set(result.fixed)
@@ -192,48 +217,48 @@ def check_paths(paths: Iterable[str], config: Config, rulebook: Rulebook, *, fix
     return result
 
 
-def _diff(path: Path, before: str, after: str) -> str:
-    """A unified diff that ``patch``/``git apply`` accept, also for a file without a final newline."""
-    lines = difflib.unified_diff(before.splitlines(True), after.splitlines(True), f"a/{path.as_posix()}", f"b/{path.as_posix()}")
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+def learned_site_lines(paths: Iterable[str], config: Config, cleaner: Cleaner, index=None) -> dict:
+    """The lines each site repeats, learned as ``run`` learns them: from the checked articles
+    (normalised; one extra read of the files), together with those the corpus ``index`` learned from
+    the whole corpus when it was built. Nothing when learning is off."""
+    if config.strip.learn is False:
+        return {}
+    learned = dict(index.learned_lines()) if index is not None else {}
+    lines = SiteLines(config.strip)
+    for item in read_paths(list(paths), id_field=config.id_field, text_field=config.text_field, exclude=config.exclude):
+        if isinstance(item, Document):  # unreadable inputs are reported by the check itself
+            lines.add(item.site, cleaner.normalize(item.text).text)
+    for site, keys in lines.learned().items():
+        learned[site] = learned.get(site, frozenset()) | keys
+    return learned
 
 
-def _fix_text_file(path: Path, raw: str, fixed: str, result: CheckResult, *, fix: bool, diff: bool) -> None:
-    """Write (``fix``) or show (``diff``) a text file's fix; ``raw`` is its text as read (BOM dropped)."""
-    newline = _newline_style(raw)
-    ending = newline if raw.endswith(("\n", "\r")) else ""
-    new = fixed.replace("\n", newline) + (ending if fixed else "")
-    if new == raw:
-        return
-    if diff:
-        result.diffs.append(_diff(path, raw, new))
-    if fix:
-        with path.open("rb") as handle:
-            bom = "\ufeff" if handle.read(3) == b"\xef\xbb\xbf" else ""
-        with atomic_write(path, newline="", like=path) as handle:
-            handle.write(bom + new)
-    result.fixed[str(path)] = 1
+def _check_article(checker: Checker, doc: Document, path: str, result: CheckResult) -> str | None:
+    """Add one article's findings to ``result``; its fixed text, or None when it is not to be fixed.
+
+    An article that a fix would leave without any text is not fixed (the fix would destroy the
+    file, and every later check would refuse the empty file); when it had text, every line of
+    it was boilerplate, and it gets a ``CHK001`` finding.
+    """
+    is_html = doc.source_line is None and kind_of(Path(path)) == "html"
+    record = doc.id if doc.source_line else None
+    line = doc.source_line or 1
+    examined = checker.examine(doc.text, doc.site)
+    fixed = checker.settle(examined, doc.site)
+    emptied = fixed is not None and not fixed.strip()
+    for at, code, name, message in examined.findings:
+        if record is not None:
+            message, at = f"record {record!r} line {at}: {message}", line
+        result.findings.append(Finding(path, at, code, name, message, not (is_html or emptied), record))
+    if emptied and doc.text.strip() and _selected(ALL_BOILERPLATE, checker.config):
+        what = "record" if record is not None else "file"
+        codes = ", ".join(sorted({code for _, code, _, _ in examined.findings}))
+        message = (("record " + repr(record) + ": ") if record is not None else "") + (
+            f"every line of the article is boilerplate ({codes}); --fix would leave nothing, so it leaves"
+            f" the {what} as it is: delete the {what} if it holds no article"
+        )
+        result.findings.append(Finding(path, line, ALL_BOILERPLATE, ALL_BOILERPLATE_NAME, message, False, record))
+    checker.remember(doc, examined.cleaned, path, line)
+    return None if is_html or emptied else fixed
 
 
-def _fix_jsonl_file(path: Path, records: dict[int, str], text_field: str, result: CheckResult, *, fix: bool, diff: bool) -> None:
-    import json
-
-    gz = path.name.lower().endswith(".gz")
-    data = gzip.decompress(path.read_bytes()) if gz else path.read_bytes()
-    lines = data.decode("utf-8").splitlines(True)
-    out = []
-    for number, raw in enumerate(lines, 1):
-        if number in records:
-            record = json.loads(raw)
-            record[text_field] = records[number]
-            ending = "\r\n" if raw.endswith("\r\n") else "\n" if raw.endswith("\n") else ""
-            raw = dumps(record) + ending
-        out.append(raw)
-    new = "".join(out)
-    if diff:
-        result.diffs.append(_diff(path, data.decode("utf-8"), new))
-    if fix:
-        with atomic_write(path, "wb", like=path) as handle:
-            payload = new.encode("utf-8")
-            handle.write(gzip.compress(payload) if gz else payload)
-    result.fixed[str(path)] = len(records)

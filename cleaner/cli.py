@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 findings (``check``) or inputs skipped (``clean``/``ded
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Iterable, Iterator, List, Optional
 import typer
 
 from . import __version__
+from .codes import BUILTIN, builtin as builtin_code
 from .cli_index import INDEX, NO_INDEX, REPORT_STORIES, corpus_index, index_app
 from .config import Config, load_config
 from .documents import Document
@@ -46,6 +48,7 @@ LEARN = typer.Option(None, "--learn/--no-learn", help="Learn lines a site repeat
 STRICT = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 2, no output file written).")
 QUIET = typer.Option(False, "--quiet", "-q", help="No summary or progress on stderr.")
 EXPLAIN = typer.Option(False, "--explain", help="Print each article for auditing, removed lines marked with their rule, instead of JSONL.")
+EXCLUDE = typer.Option(None, "--exclude", metavar="GLOB", help="Leave out files and folders matching GLOB inside the folders given (repeatable; gitignore-like, relative to each folder). Files named on the command line are always read.")
 
 
 def _codes(values: Optional[List[str]]) -> tuple[str, ...]:
@@ -66,8 +69,9 @@ def build_config(
     id_field: Optional[str] = None,
     text_field: Optional[str] = None,
     learn: Optional[bool] = None,
+    exclude: Optional[List[str]] = None,
 ) -> Config:
-    """The configuration file's settings with the command-line options on top."""
+    """The configuration file's settings with the command-line options on top (``--exclude`` adds to ``exclude``)."""
     config, _ = load_config(config_path)
     strip: dict = {"rules": config.strip.rules + tuple(str(Path(r).resolve()) for r in rules or ())}
     if select:  # the command line's selection replaces the file's selection and its ignores
@@ -77,6 +81,8 @@ def build_config(
     if learn is not None:
         strip["learn"] = learn
     top = {k: v for k, v in (("jobs", jobs), ("id_field", id_field), ("text_field", text_field)) if v is not None}
+    if exclude:
+        top["exclude"] = (*config.exclude, *exclude)
     return config.replace(strip=strip, **top)
 
 
@@ -131,12 +137,12 @@ def _emit(pipeline: Pipeline, docs: Iterable[Document], output: Optional[str], r
             if info["size"] > 1:  # a story of one article and its copies has nothing to explain
                 sys.stdout.write(explain_story(info) + "\n")
     elif output and (output.endswith(("/", "\\")) or Path(output).is_dir()):
-        tree = TreeWriter(output)
-        for doc in docs:
-            try:
-                tree.write_one(doc.id, doc.text)
-            except ValueError as exc:
-                reporter.error(InputError(doc.source or doc.id, doc.source_line, str(exc)))
+        with TreeWriter(output) as tree:  # staged: moved into place only when every article is written
+            for doc in docs:
+                try:
+                    tree.write_one(doc.id, doc.text)
+                except ValueError as exc:
+                    reporter.error(InputError(doc.source or doc.id, doc.source_line, str(exc)))
     else:
         JsonlWriter(output).write(d.record(removed=removed, groups=groups) for d in docs)
 
@@ -146,13 +152,15 @@ def _run_command(verb: str, paths: List[str], output: Optional[str], options: di
     try:
         config = build_config(**options)
         pipeline = Pipeline(config, on_error=reporter.error, explain=explain, index=corpus_index(config, *corpus))
-        items = read_paths(paths, id_field=config.id_field, text_field=config.text_field)
+        items = read_paths(paths, id_field=config.id_field, text_field=config.text_field, exclude=config.exclude)
         docs = getattr(pipeline, verb)(items)
         _emit(pipeline, docs, output, reporter, removed=verb != "dedup", groups=verb != "clean", explain=explain, drop_duplicates=drop_duplicates)
     except InputError as exc:
         _fail(f"{exc} (stopped: --strict)")
     except CleanerError as exc:
         _fail(str(exc))
+    except Terminated:
+        _fail("terminated; no output file written", 143)
     except KeyboardInterrupt:
         _fail("interrupted; no output file written", 130)
     reporter.summary(pipeline.stats.summary())
@@ -175,9 +183,10 @@ def clean(
     strict: bool = STRICT,
     quiet: bool = QUIET,
     explain: bool = EXPLAIN,
+    exclude: Optional[List[str]] = EXCLUDE,
 ) -> None:
     """Normalise and strip boilerplate. Each record gets `removed`: {line, rule, text} per line taken out."""
-    options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn)
+    options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn, exclude=exclude)
     _run_command("clean", paths, output, options, quiet=quiet, strict=strict, explain=explain)
 
 
@@ -194,9 +203,10 @@ def dedup(
     quiet: bool = QUIET,
     index: Optional[Path] = INDEX,
     no_index: bool = NO_INDEX,
+    exclude: Optional[List[str]] = EXCLUDE,
 ) -> None:
     """Group without cleaning. Each record gets `duplicate_of` (canonical id or null) and `story`."""
-    options = dict(config_path=config, jobs=jobs, id_field=id_field, text_field=text_field)
+    options = dict(config_path=config, jobs=jobs, id_field=id_field, text_field=text_field, exclude=exclude)
     _run_command("dedup", paths, output, options, quiet=quiet, strict=strict, explain=False, drop_duplicates=drop_duplicates, corpus=(index, no_index))
 
 
@@ -218,9 +228,10 @@ def run(
     explain: bool = EXPLAIN,
     index: Optional[Path] = INDEX,
     no_index: bool = NO_INDEX,
+    exclude: Optional[List[str]] = EXCLUDE,
 ) -> None:
     """Clean, then group on the cleaned text: the main job."""
-    options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn)
+    options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn, exclude=exclude)
     _run_command("run", paths, output, options, quiet=quiet, strict=strict, explain=explain, drop_duplicates=drop_duplicates, corpus=(index, no_index))
 
 
@@ -240,6 +251,7 @@ def check(
     index: Optional[Path] = INDEX,
     no_index: bool = NO_INDEX,
     report_stories: bool = REPORT_STORIES,
+    exclude: Optional[List[str]] = EXCLUDE,
 ) -> None:
     """Pre-commit style check: `path:line: CODE message`; exit 0 clean, 1 findings, 2 errors."""
     from .check import check_paths
@@ -250,11 +262,21 @@ def check(
     if "-" in paths:
         _fail("check reads files, not standard input")
     try:
-        cfg = build_config(config, rules, select, ignore)
+        cfg = build_config(config, rules, select, ignore, exclude=exclude)
         rulebook = Rulebook.configured(cfg.strip)
-        result = check_paths(paths, cfg, rulebook, fix=fix and not diff, diff=diff, index=corpus_index(cfg, index, no_index, report_stories=report_stories))
+        corpus = corpus_index(cfg, index, no_index, report_stories=report_stories)
+        if corpus is None and not no_index and not quiet:  # a copy of a committed article would pass unnoticed
+            from .index import default_index_path
+
+            where = os.path.relpath(default_index_path())
+            typer.echo(f"note: no corpus index at {where}: the checked files are compared only with each other; build one with `cleaner index build PATH...`", err=True)
+        result = check_paths(paths, cfg, rulebook, fix=fix and not diff, diff=diff, index=corpus)
     except CleanerError as exc:
         _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:  # noqa: BLE001 - check's own failure is exit 2: exit 1 would read as "findings"
+        _fail(f"check failed: {type(exc).__name__}: {exc}")
     for error in result.errors:
         typer.echo(f"error: {error}", err=True)
     if diff:
@@ -281,7 +303,7 @@ def rules_list(rules: Optional[List[str]] = RULES, config: Optional[Path] = CONF
     from .report import rule_table
 
     try:
-        typer.echo(rule_table(_rulebook(rules, config), builtin_codes()), nl=False)
+        typer.echo(rule_table(_rulebook(rules, config), [(c.code, c.name, c.summary) for c in BUILTIN]), nl=False)
     except CleanerError as exc:
         _fail(str(exc))
 
@@ -296,10 +318,10 @@ def rules_show(code: str, rules: Optional[List[str]] = RULES, config: Optional[P
     except CleanerError as exc:
         _fail(str(exc))
     if rule is None:
-        extra = {c: (n, d) for c, n, d in builtin_codes()}
-        if code.upper() in extra:
-            name, description = extra[code.upper()]
-            typer.echo(f"{code.upper()} {name}  (built-in)\n\n{description}")
+        if code.upper() in {c.code for c in BUILTIN}:
+            c = builtin_code(code.upper())
+            kind = "informational" if c.informational else "fixable with --fix" if c.fixable else "no automatic fix"
+            typer.echo(f"{c.code} {c.name}  (built-in; {kind})\n\n{c.summary}")
             return
         _fail(f"no rule {code!r}; `cleaner rules list` shows the codes")
     typer.echo(rule_details(rule), nl=False)
@@ -330,6 +352,7 @@ def rules_learn(
     config: Optional[Path] = CONFIG,
     id_field: Optional[str] = ID_FIELD,
     text_field: Optional[str] = TEXT_FIELD,
+    exclude: Optional[List[str]] = EXCLUDE,
 ) -> None:
     """Learn the lines each site repeats and write them as a rule pack to review and keep."""
     from .learn import pack_toml
@@ -337,10 +360,10 @@ def rules_learn(
 
     reporter = Reporter(quiet=False, strict=False)
     try:
-        cfg = build_config(config, id_field=id_field, text_field=text_field)
+        cfg = build_config(config, id_field=id_field, text_field=text_field, exclude=exclude)
         limits = {k: v for k, v in (("learn_min_articles", min_articles), ("learn_min_share", min_share)) if v is not None}
         cfg = cfg.replace(strip=limits)
-        learned = Pipeline(cfg, Rulebook([]), on_error=reporter.error).learn(read_paths(paths, id_field=cfg.id_field, text_field=cfg.text_field))
+        learned = Pipeline(cfg, Rulebook([]), on_error=reporter.error).learn(read_paths(paths, id_field=cfg.id_field, text_field=cfg.text_field, exclude=cfg.exclude))
     except CleanerError as exc:
         _fail(str(exc))
     text = pack_toml(learned, prefix=prefix.upper())
@@ -352,31 +375,46 @@ def rules_learn(
     typer.echo(f"learned {sum(map(len, learned.values()))} line(s) from {len(learned)} site(s)", err=True)
 
 
-def builtin_codes() -> list[tuple[str, str, str]]:
-    """Codes that are not pattern rules: normalisation, learned site lines, duplicates."""
-    from .check import DUPLICATE, DUPLICATE_NAME
-    from .index import STORY, STORY_NAME
-    from .learn import CODE, DESCRIPTION, NAME
-    from .normalize import CODES
-    from .strip import SHAPE_CODES
-
-    out = [(code, name, f"Normalisation: {text}.") for code, (name, text) in CODES.items()]
-    out += [(code, name, f"{text} Off by default; enable with the `shapes` setting.") for code, (name, text) in SHAPE_CODES.items()]
-    out.append((CODE, NAME, DESCRIPTION))
-    out.append((DUPLICATE, DUPLICATE_NAME, "An article that duplicates another one among those checked, or one in the index (`cleaner check`)."))
-    out.append((STORY, STORY_NAME, "Informational (`check --report-stories`): the article covers the same event as an indexed article; never fails a check."))
-    return out
-
-
 def version_callback(value: bool) -> None:
     if value:
         typer.echo(f"cleaner {__version__}")
         raise typer.Exit()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like ^C so that every cleanup runs (atomic writers remove their temporary
+    files, SQLite transactions roll back) and no command prints a traceback."""
+
+
+def _raise_on_sigterm(ctx: typer.Context) -> None:
+    """Turn SIGTERM into :class:`Terminated` for this command (the previous handler is restored after it).
+
+    Forked worker processes inherit the handler; there it does what SIGTERM does by default
+    (``multiprocessing`` stops its pool workers with SIGTERM).
+    """
+    import os
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+    pid = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous))
+
+
 @app.callback()
-def main(version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True, help="Show the version and exit.")) -> None:
+def main(ctx: typer.Context, version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True, help="Show the version and exit.")) -> None:
     """cleaner: get news-article corpora ready for ingestion."""
+    _raise_on_sigterm(ctx)
 
 
 if __name__ == "__main__":

@@ -50,18 +50,26 @@ def _index_files(verb: str, paths, index: Optional[Path], config, rules, jobs, q
     from .index import CorpusIndex
     from .rulebook import Rulebook
 
+    from .cli import Terminated
+
     report, fail = _errors()
+    kept = "the index was not changed" if verb == "build" else "the index keeps the batches committed so far"
     try:
         cfg = build_config(config, rules, jobs=jobs)
         rulebook = Rulebook.configured(cfg.strip)
-        if verb == "build":
-            with CorpusIndex.create(_target(index), cfg, paths) as corpus:
-                stats = corpus.build(paths, rulebook, jobs=cfg.jobs, on_error=report)
+        if verb == "build":  # built beside the index, swapped in when complete
+            stats = CorpusIndex.rebuild(_target(index), cfg, paths, rulebook, jobs=cfg.jobs, on_error=report)
         else:
             with CorpusIndex.open(_target(index), cfg) as corpus:
                 stats = corpus.update(paths, rulebook, jobs=cfg.jobs, on_error=report)
     except CleanerError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"{_target(index)}: cannot write the index: {exc.strerror or exc}")
+    except Terminated:
+        fail(f"terminated; {kept}", 143)
+    except KeyboardInterrupt:
+        fail(f"interrupted; {kept}", 130)
     if not quiet:
         typer.echo(f"{'built' if verb == 'build' else 'updated'} {_target(index)}: {stats.summary()}", err=True)
 

@@ -3,17 +3,160 @@
 Settings come from, in increasing priority: the defaults below, ``[tool.cleaner]`` in the
 nearest ``pyproject.toml`` or a ``cleaner.toml`` (searched upward from the working
 directory; the first file found wins), and command-line options.
+
+Every setting is checked where it is set, by its type (from the dataclass annotations) and by
+:data:`LIMITS` (its documented range): a file's bad value is refused with the file, the key, the
+value and what is allowed, before any article is read.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import tomllib
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Union, get_args, get_origin, get_type_hints
 
+from .codes import SHAPES
 from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The values a setting takes beyond its type: ``test`` tells them, ``text`` names them in a
+    message (``{}`` stands for the type, as in ``"{} >= 1"`` -> "an integer >= 1")."""
+
+    test: Callable[[Any], bool]
+    text: str
+
+
+def _toml(value: Any) -> str:
+    """A value as TOML writes it, for messages (shortened)."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(map(_toml, value)) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = "none" if value is None else str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _at_least(low: float) -> Allowed:
+    return Allowed(lambda v: v >= low, f"{{}} >= {low}")
+
+
+def _within(low: float, high: float, *, open_low: bool = False) -> Allowed:
+    return Allowed(lambda v: (low < v if open_low else low <= v) and v <= high, f"{{}} in {'(' if open_low else '['}{low}, {high}]")
+
+
+def _one_of(*values: Any, text: str | None = None) -> Allowed:
+    """Exactly one of ``values``, type included (``1`` is not ``true``)."""
+    shown = [_toml(v) for v in values]
+    return Allowed(lambda v: any(type(v) is type(x) and v == x for x in values), text or ", ".join(shown[:-1]) + " or " + shown[-1])
+
+
+#: Documented ranges, by ``section.key`` (top-level keys without a section); types come from the annotations.
+LIMITS: dict[str, Allowed] = {
+    "jobs": _at_least(1),
+    "normalize.normalization": _one_of("NFC", "NFD", "NFKC", "NFKD", None, text='"NFC", "NFD", "NFKC", "NFKD" or false (keep the form)'),
+    "strip.learn": _one_of(True, False, "auto"),
+    "strip.learn_min_articles": _at_least(2),
+    "strip.learn_min_share": _within(0, 1),
+    "strip.shapes": Allowed(lambda v: set(v) <= set(SHAPES), f"a list of shape codes ({', '.join(SHAPES)})"),
+    "duplicates.shingle": _at_least(1),
+    "duplicates.num_perm": _at_least(16),
+    "duplicates.threshold": _within(0, 1, open_low=True),
+    "duplicates.seed": _within(0, 2**32 - 1),
+    "stories.threshold": _within(0, 1, open_low=True),
+    "stories.window_days": _at_least(0),
+    "stories.top_terms": _at_least(1),
+    "stories.candidate_terms": _at_least(1),
+    "stories.lsh_terms": _at_least(1),
+    "stories.num_perm": _at_least(1),
+    "stories.bands": _at_least(1),
+    "stories.prior_docs": _at_least(0),
+    "stories.doc_length": Allowed(lambda v: v > 0, "{} > 0"),
+    "stories.wordlist": _one_of("small", "large", "best"),
+    "stories.repeated_sentences": _at_least(0),
+    "stories.repeated_share": _within(0, 1),
+    "stories.seed": _within(0, 2**32 - 1),
+}
+#: The settings section each dataclass holds ("" for the top level).
+SECTION_OF = {"Config": "", "NormalizeConfig": "normalize", "StripConfig": "strip", "DuplicateConfig": "duplicates", "StoryConfig": "stories"}
+_KINDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def _typed(hint: Any, value: Any) -> tuple[bool, Any]:
+    """Whether ``value`` has the annotated type, and the value as the setting keeps it: a list as a
+    tuple, an integer as a float where a number is asked for, ``false`` as None where None is allowed
+    (TOML has no null)."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, types.UnionType):
+        if value is False and type(None) in args and bool not in args:
+            return True, None
+        for arg in args:
+            ok, typed = _typed(arg, value)
+            if ok:
+                return True, typed
+        return False, value
+    if origin is tuple:
+        ok = isinstance(value, (list, tuple)) and all(_typed(args[0], v)[0] for v in value)
+        return ok, tuple(value) if ok else value
+    if hint is Any:
+        return True, value
+    if hint is type(None):
+        return value is None, value
+    if hint in (int, float) and isinstance(value, bool):
+        return False, value
+    if hint is float and isinstance(value, int):
+        return True, float(value)
+    return isinstance(value, hint), value
+
+
+def _kind(hint: Any) -> str:
+    """How a message names a type: "an integer", "a list of strings", "a table"."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_kind(a) if a is not type(None) else "false" for a in args)
+    if origin is tuple:
+        return "a list of strings"
+    if dataclasses.is_dataclass(hint):
+        return f"a table ([{SECTION_OF.get(hint.__name__, hint.__name__)}])"
+    return _KINDS.get(hint, "a value")
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def check_setting(cls: type, name: str, value: Any, key: str | None = None) -> Any:
+    """``value`` for field ``name`` of settings class ``cls``, as the setting keeps it (see :func:`_typed`).
+
+    Raises :class:`ConfigError` ``"KEY = VALUE: must be WHAT"``; ``key`` is the key as the user wrote
+    it (default ``[section] name``).
+    """
+    section = SECTION_OF.get(cls.__name__, "")
+    ok, typed = _typed(_hints(cls)[name], value)
+    limit = LIMITS.get(f"{section}.{name}" if section else name)
+    if ok and (limit is None or limit.test(typed)):
+        return typed
+    allowed = limit.text.format(_kind(_hints(cls)[name])) if limit else _kind(_hints(cls)[name])
+    key = key or (f"[{section}] {name}" if section else name)
+    raise ConfigError(f"{key} = {_toml(value)}: must be {allowed}")
+
+
+def _check_fields(settings: Any) -> None:
+    """Check every field of a frozen settings dataclass, keeping each value as :func:`check_setting` gives it."""
+    for f in dataclasses.fields(settings):
+        object.__setattr__(settings, f.name, check_setting(type(settings), f.name, getattr(settings, f.name)))
 
 
 @dataclass(frozen=True)
@@ -22,7 +165,8 @@ class NormalizeConfig:
 
     Defaults: ``fix_encoding=True`` (mojibake), ``unescape_html=True`` (``&amp;`` and friends),
     ``remove_control_chars=True``, ``fix_line_breaks=True`` (``\\r\\n``, ``\\u2028`` become
-    ``\\n``), ``normalization="NFC"`` (Unicode form; ``None`` to keep),
+    ``\\n``), ``normalization="NFC"`` (Unicode form: NFC, NFD, NFKC or NFKD; ``None``, or
+    ``false`` in a file, to keep the text's form),
     ``uncurl_quotes=False`` (curly quotes are correct text, not damage),
     ``fix_character_width=False`` (would turn CJK full-width punctuation into ASCII),
     ``strip_whitespace=True`` (trailing spaces and tabs on each line; runs of spaces become one).
@@ -37,6 +181,9 @@ class NormalizeConfig:
     fix_character_width: bool = False
     strip_whitespace: bool = True
 
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
 
 @dataclass(frozen=True)
 class StripConfig:
@@ -50,7 +197,7 @@ class StripConfig:
     when it recurs in at least that share of a site's articles, and in at least
     ``learn_min_articles`` of them.
     ``shapes``: position/shape heuristics to apply (``SHP001``, ``SHP002``; see
-    :data:`cleaner.strip.SHAPE_CODES`). Default none: measured on the extraction benchmark they
+    :data:`cleaner.codes.SHAPES`). Default none: measured on the extraction benchmark they
     removed more true article lines on held-out pages than they are worth (docs/extraction-benchmark.md).
     """
 
@@ -63,20 +210,27 @@ class StripConfig:
     learn_min_share: float = 0.5
     shapes: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
 
 @dataclass(frozen=True)
 class DuplicateConfig:
     """Duplicate level: MinHash LSH over word shingles, candidates verified.
 
-    ``shingle=5`` words; ``num_perm=128`` permutations; ``threshold=0.7``: estimated Jaccard
-    of the shingle sets at or above which an article is a duplicate of a canonical one;
-    ``seed=1`` for the hash permutations (signatures from different seeds don't compare).
+    ``shingle=5`` words (>= 1); ``num_perm=128`` permutations (>= 16); ``threshold=0.7``: estimated
+    Jaccard of the shingle sets at or above which an article is a duplicate of a canonical one, in
+    (0, 1]; ``seed=1`` for the hash permutations, in [0, 2**32 - 1] (signatures from different seeds
+    don't compare).
     """
 
     shingle: int = 5
     num_perm: int = 128
     threshold: float = 0.7
     seed: int = 1
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
 
 
 def _story_default() -> Any:
@@ -90,6 +244,8 @@ class Config:
     """Everything a run needs. ``jobs``: worker processes for per-article work (default 1).
 
     ``id_field``/``text_field``: the JSONL keys holding the article id and text.
+    ``exclude``: globs of files and folders not to read in the folders given (relative to each
+    folder; see :func:`cleaner.readers.excluded`), added to what git ignores.
     """
 
     normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
@@ -99,6 +255,10 @@ class Config:
     jobs: int = 1
     id_field: str = "id"
     text_field: str = "text"
+    exclude: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
 
     def replace(self, **changes: Any) -> "Config":
         """A copy with top-level fields changed; nested sections take dicts of their fields."""
@@ -112,7 +272,6 @@ class Config:
 
 
 CONFIG_FILES = ("cleaner.toml", "pyproject.toml")
-_SECTIONS = {"normalize": NormalizeConfig, "strip": StripConfig, "duplicates": DuplicateConfig}
 
 
 def find_config_file(start: Path | None = None) -> Path | None:
@@ -123,7 +282,8 @@ def find_config_file(start: Path | None = None) -> Path | None:
             path = folder / name
             if not path.is_file():
                 continue
-            if name == "cleaner.toml" or "cleaner" in _read_toml(path).get("tool", {}):
+            tool = _read_toml(path).get("tool")
+            if name == "cleaner.toml" or isinstance(tool, dict) and "cleaner" in tool:
                 return path
     return None
 
@@ -135,17 +295,33 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
 
 
-def _section(cls: type, table: dict[str, Any], where: str, base: Any) -> Any:
-    names = {f.name: f for f in dataclasses.fields(cls)}
+#: Top-level keys that stand for keys of the ``[strip]`` section.
+STRIP_SHORTHANDS = ("rules", "select", "ignore", "learn")
+
+
+def _table(value: Any, key: str, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {key} = {_toml(value)}: must be a table ([{key}])")
+    return value
+
+
+def _section(cls: type, table: dict[str, Any], where: str, base: Any, label: str, known: set[str] | None = None) -> Any:
+    """``base`` with the keys of ``table`` set, each checked; ``label`` (``"[duplicates] "``, or ``""``
+    at the top level) and ``where`` (the file) name it in messages."""
+    names = known if known is not None else {f.name for f in dataclasses.fields(cls)}
     values: dict[str, Any] = {}
     for key, value in table.items():
         name = key.replace("-", "_")
         if name not in names:
-            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(names))})")
-        if isinstance(value, list):
-            value = tuple(value)
-        values[name] = value
-    return dataclasses.replace(base, **values)
+            raise ConfigError(f"{where}: {label or 'top level: '}unknown key {key!r} (known: {', '.join(sorted(names))})")
+        try:
+            values[name] = check_setting(cls, name, value, key=f"{label}{key}")
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    try:
+        return dataclasses.replace(base, **values)
+    except ConfigError as exc:  # a rule between keys, such as StoryConfig's num_perm and bands
+        raise ConfigError(f"{where}: {label.strip() or 'top level'}: {exc}") from None
 
 
 def config_from_table(table: dict[str, Any], where: str = "configuration") -> Config:
@@ -153,27 +329,21 @@ def config_from_table(table: dict[str, Any], where: str = "configuration") -> Co
 
     Top-level keys ``rules``, ``select``, ``ignore``, ``learn`` are shorthands for the
     ``[strip]`` section; ``[normalize]``, ``[strip]``, ``[duplicates]``, ``[stories]`` are sections.
+    Raises :class:`ConfigError` naming ``where``, the key, its value and what is allowed.
     """
     config = Config()
-    table = dict(table)
-    strip_table = dict(table.pop("strip", {}))
-    for key in ("rules", "select", "ignore", "learn"):
-        if key in table:
-            strip_table[key] = table.pop(key)
-    changes: dict[str, Any] = {"strip": _section(StripConfig, strip_table, f"{where} [strip]", config.strip)}
-    for name, cls in _SECTIONS.items():
-        if name in table and name != "strip":
-            changes[name] = _section(cls, table.pop(name), f"{where} [{name}]", getattr(config, name))
-    if "stories" in table:
-        story = config.stories
-        changes["stories"] = _section(type(story), table.pop("stories"), f"{where} [stories]", story)
-    top = {f.name for f in dataclasses.fields(Config)} - set(_SECTIONS) - {"stories"}
-    for key, value in table.items():
-        name = key.replace("-", "_")
-        if name not in top:
-            raise ConfigError(f"{where}: unknown key {key!r}")
-        changes[name] = value
-    return dataclasses.replace(config, **changes)
+    table = dict(_table(table, "tool.cleaner", where))
+    sections = [f.name for f in dataclasses.fields(Config) if f.name in SECTION_OF.values()]
+    changes: dict[str, Any] = {}
+    for name in sections:
+        if name in table:
+            current = getattr(config, name)
+            changes[name] = _section(type(current), _table(table.pop(name), name, where), where, current, f"[{name}] ")
+    shorthands = {key: table.pop(key) for key in STRIP_SHORTHANDS if key in table}
+    if shorthands:
+        changes["strip"] = _section(StripConfig, shorthands, where, changes.get("strip", config.strip), "")
+    top = {f.name for f in dataclasses.fields(Config)} - set(sections)
+    return _section(Config, table, where, dataclasses.replace(config, **changes), "", known=top)
 
 
 def load_config(path: Path | None = None, start: Path | None = None) -> tuple[Config, Path | None]:
@@ -189,7 +359,7 @@ def load_config(path: Path | None = None, start: Path | None = None) -> tuple[Co
         return Config(), None
     data = _read_toml(path)
     # A pyproject.toml keeps its settings in [tool.cleaner]; any other file holds them at the top.
-    table = data.get("tool", {}).get("cleaner", {}) if path.name == "pyproject.toml" else data
+    table = _table(data.get("tool", {}), "tool", str(path)).get("cleaner", {}) if path.name == "pyproject.toml" else data
     config = config_from_table(table, str(path))
     rules = tuple(str((path.parent / r).resolve()) for r in config.strip.rules)
     return config.replace(strip={"rules": rules}), path

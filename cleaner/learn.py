@@ -19,14 +19,8 @@ from dataclasses import dataclass, field
 from .config import StripConfig
 from .rulebook import word_count
 
+#: The code learned lines are removed under (described in :mod:`cleaner.codes`).
 CODE = "REP001"
-NAME = "repeated-site-line"
-DESCRIPTION = (
-    "A line that recurs in many articles of one site (in at least learn_min_share of them, and in at least "
-    "learn_min_articles): a site's own furniture, such as a standing newsletter call, a slogan or a footer, "
-    "that no rule names. Learned from the corpus being cleaned (--learn); `cleaner rules learn` writes such "
-    "lines as a rule pack to review and keep."
-)
 #: Lines longer than this are never learned: site furniture is short, article text is not.
 MAX_WORDS = 40
 #: Lossy-counting bucket width (1 / error).

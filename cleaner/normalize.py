@@ -15,18 +15,11 @@ from dataclasses import dataclass
 
 import ftfy
 
+from .codes import NORMALIZATION, builtin
 from .config import NormalizeConfig
 
-#: Check codes for normalisation findings, with the ftfy steps that fall under each.
-CODES: dict[str, tuple[str, str]] = {
-    "NRM001": ("mojibake", "text decoded with the wrong encoding (mojibake) would be repaired"),
-    "NRM002": ("html-entity", "HTML entities would be unescaped"),
-    "NRM003": ("control-character", "control characters or terminal escapes would be removed"),
-    "NRM004": ("line-break", "unusual line breaks (\\r, U+2028, U+0085) would become \\n"),
-    "NRM005": ("unicode-form", "the text is not in the configured Unicode normal form"),
-    "NRM006": ("character-form", "ligatures, character widths or quotes would be changed"),
-    "NRM007": ("trailing-whitespace", "trailing whitespace would be removed"),
-}
+#: Check codes for normalisation findings: code -> (name, message), from :mod:`cleaner.codes`.
+CODES: dict[str, tuple[str, str]] = {code: (builtin(code).name, builtin(code).summary) for code in NORMALIZATION}
 
 _STEP_CODES = {
     "unescape_html": "NRM002",

@@ -175,11 +175,20 @@ class Pipeline:
         self.index = index  # a cleaner.index.CorpusIndex: copies of its articles get duplicate_of = the indexed id
 
     def documents(self, items: Iterable[Document | InputError]) -> Iterator[Document]:
-        """Only the documents of ``items``, reporting the errors (and repeated ids) and counting."""
+        """Only the documents of ``items``, reporting the errors and counting.
+
+        A document that cannot go through (:meth:`Document.problem`: e.g. built by a caller with
+        a bad id or date) or whose id was used before becomes an :class:`InputError` too: each
+        goes to ``on_error`` and the batch goes on.
+        """
         seen: dict[str, str] = {}
         for item in items:
-            if isinstance(item, Document) and item.id in seen:
-                item = InputError(_where(item), item.source_line, f"id {item.id!r} already used at {seen[item.id]}, skipped")
+            if isinstance(item, Document):
+                problem = item.problem()
+                if problem is None and item.id in seen:
+                    problem = f"id {item.id!r} already used at {seen[item.id]}, skipped"
+                if problem is not None:
+                    item = InputError(item.source or "<input>", item.source_line, problem)
             if isinstance(item, InputError):
                 self.stats.skipped += 1
                 self.on_error(item)

@@ -6,6 +6,7 @@ import json
 from typing import Iterable
 
 from .check import CheckResult, Finding
+from .codes import INFORMATIONAL
 from .documents import Document
 from .rulebook import Rule, Rulebook
 
@@ -64,8 +65,6 @@ def _text(f: Finding) -> str:
 def _github(f: Finding) -> str:
     def esc(text: str) -> str:
         return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    from .check import INFORMATIONAL
 
     level = "notice" if f.code in INFORMATIONAL else "error"
     props = f"file={esc(f.path)},line={f.line},title={f.code} {f.name}".replace("::", ":")

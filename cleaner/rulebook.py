@@ -21,16 +21,29 @@ with_next        no        also remove up to N following short lines (captions)
 with_previous    no        also remove up to N preceding short lines
 sites            no        only for articles of these sites (``site`` field or ``url`` host)
 ===============  ========  ==================================================================
+
+Every search of a pattern in a line is bounded: a pattern that backtracks catastrophically (such as
+``^(\\w+\\s?)+$`` on an ordinary sentence) is stopped after :data:`BUDGET` seconds of CPU time, reported
+once on standard error naming the rule and the line, and counts as not matching there.
+``rules test`` also tries every pattern on a few :data:`PROBES` lines and fails the ones that run out.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
+import os
 import re
+import signal
+import sys
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from threading import get_ident
 from typing import Any, Iterable
 
+from .codes import all_codes, check_selection
 from .errors import RuleError
 
 WORD = re.compile(r"\w+")
@@ -39,23 +52,8 @@ NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 WHERE = ("anywhere", "head", "tail")
 ACTIONS = ("line", "rest")
 
-_REQUIRED = {
-    "code": str,
-    "name": str,
-    "description": str,
-    "pattern": str,
-    "must_match": list,
-    "must_not_match": list,
-}
-_OPTIONAL = {
-    "case_sensitive": bool,
-    "where": str,
-    "action": str,
-    "max_words": int,
-    "with_next": int,
-    "with_previous": int,
-    "sites": list,
-}
+_REQUIRED = {"code": str, "name": str, "description": str, "pattern": str, "must_match": list, "must_not_match": list}
+_OPTIONAL = {"case_sensitive": bool, "where": str, "action": str, "max_words": int, "with_next": int, "with_previous": int, "sites": list}
 
 
 def builtin_rules_dir() -> Path:
@@ -67,6 +65,97 @@ def builtin_rules_dir() -> Path:
 
 def word_count(line: str) -> int:
     return len(WORD.findall(line))
+
+
+#: CPU seconds one search of one rule in one line may take before it is stopped (counted as no match).
+BUDGET = 0.05
+#: Lines ``rules test`` tries every pattern on: patterns that backtrack catastrophically run out of
+#: :data:`BUDGET` on lines like these (a long run of words, letters or digits that then fails).
+PROBES = ("The council approved the new budget on Tuesday after a long debate about school funding, officials said!",
+          "a" * 64 + "!", "1" * 64 + "!", "word " * 24 + "!")
+
+
+class RuleTimeout(Exception):
+    """A search ran out of :data:`BUDGET`."""
+
+
+class _Watchdog:
+    """Bounds pattern searches in the main thread with a CPU-time timer, at almost no cost per search.
+
+    While armed, ``ITIMER_VIRTUAL`` sends ``SIGVTALRM`` every :data:`BUDGET` seconds of CPU time, and
+    the handler looks at the Python frame that is running: when a tick finds the same
+    :meth:`Rule.matches` (or :meth:`Rule.search`) call as the previous tick, that search has run for
+    at least one budget, and the handler raises :class:`RuleTimeout` in it (``re`` checks for
+    signals while it matches). A tick outside a search stops the timer; the next search starts it
+    again, so it only ticks while rules are matched. Where it cannot run (another thread, no
+    ``setitimer``, or ``SIGVTALRM`` already in use) searches use the ``regex`` module's timeout.
+    """
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.usable = hasattr(signal, "setitimer") and hasattr(signal, "SIGVTALRM")
+        self.last = None  # the search frame the previous tick found
+        self.handler = self._tick  # one bound method, so that getsignal() can recognise it
+        if hasattr(os, "register_at_fork"):  # a child process does not inherit the timer
+            os.register_at_fork(after_in_child=self.disarm)
+        atexit.register(self.disarm)  # at exit Python restores SIGVTALRM's default action: to end the process
+
+    def disarm(self) -> None:
+        """Stop the timer (the next search starts it again)."""
+        if self.armed:
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        self.armed, self.last = False, None
+
+    def ready(self) -> bool:
+        """Whether a search in this thread is bounded by the watchdog (arming it when needed)."""
+        if not self.usable or get_ident() != MAIN_THREAD:
+            return False
+        if not self.armed:
+            current = signal.getsignal(signal.SIGVTALRM)
+            if current is not self.handler:
+                if current not in (signal.SIG_DFL, None) or any(signal.getitimer(signal.ITIMER_VIRTUAL)):
+                    self.usable = False  # someone else's timer: leave it alone
+                    return False
+                signal.signal(signal.SIGVTALRM, self.handler)
+            self.armed = True  # before the timer starts, so that a tick always finds it armed
+            signal.setitimer(signal.ITIMER_VIRTUAL, BUDGET, BUDGET)
+        return True
+
+    def _tick(self, signum: int, frame: Any) -> None:
+        if frame is None or frame.f_code not in _SEARCH_CODES:
+            self.disarm()
+        elif frame is self.last:
+            self.last = None
+            raise RuleTimeout()
+        else:
+            self.last = frame
+
+
+MAIN_THREAD = threading.main_thread().ident
+_WATCHDOG = _Watchdog()
+_REPORTED: set[str] = set()
+
+
+@functools.lru_cache(maxsize=None)
+def _fallback(pattern: str, case_sensitive: bool) -> Any:
+    """The pattern compiled by ``regex``, whose searches take a timeout (imported here: the main thread does
+    not need it). On the extraction benchmark's lines it matches exactly as ``re`` does for every shipped rule."""
+    import regex
+
+    return regex.compile(pattern, 0 if case_sensitive else regex.IGNORECASE)
+
+
+def _report_timeout(rule: "Rule", line: str) -> None:
+    """Say once per rule (and process) that a search ran out of budget, naming the rule and the line."""
+    if rule.code in _REPORTED:
+        return
+    _REPORTED.add(rule.code)
+    shown = line if len(line) <= 80 else line[:79] + "…"
+    sys.stderr.write(
+        f"warning: rule {rule.code} ({rule.source}): pattern ran out of its {BUDGET * 1000:.0f} ms budget on the "
+        f"line {shown!r}; counted as not matching there (and wherever else it runs out). It backtracks "
+        "catastrophically: rewrite it (`cleaner rules test` tries it on probe lines)\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -91,26 +180,53 @@ class Rule:
     regex: re.Pattern[str] = field(default=re.compile(""), compare=False, repr=False)
 
     def matches(self, line: str, words: int | None = None) -> bool:
-        """Whether the (stripped) line matches, ignoring position and site."""
-        if self.max_words is not None:
-            if (words if words is not None else word_count(line)) > self.max_words:
-                return False
-        return self.regex.search(line) is not None
+        """Whether the (stripped) line matches, ignoring position and site.
+
+        A search that runs out of :data:`BUDGET` counts as no match, reported once per rule on stderr.
+        """
+        try:  # the whole body: the watchdog may stop this call anywhere in it
+            if self.max_words is not None:
+                if (words if words is not None else word_count(line)) > self.max_words:
+                    return False
+            if _WATCHDOG.armed and get_ident() == MAIN_THREAD:  # the common case, kept short
+                return self.regex.search(line) is not None
+            return self.search(line)
+        except RuleTimeout:
+            _report_timeout(self, line)
+            return False
+
+    def search(self, line: str) -> bool:
+        """Whether the pattern is found in ``line``; raises :class:`RuleTimeout` after :data:`BUDGET`."""
+        if _WATCHDOG.ready():
+            return self.regex.search(line) is not None
+        try:
+            return _fallback(self.pattern, self.case_sensitive).search(line, timeout=BUDGET) is not None
+        except TimeoutError:
+            raise RuleTimeout() from None
 
     def applies_to(self, site: str | None) -> bool:
         return not self.sites or (site is not None and any(site == s or site.endswith("." + s) for s in self.sites))
 
 
+#: The frames in which the watchdog may stop a search.
+_SEARCH_CODES = (Rule.matches.__code__, Rule.search.__code__)
+
+
 @dataclass(frozen=True)
 class ExampleFailure:
-    """A rule example that did not behave as declared."""
+    """A rule example that did not behave as declared (``expected``: whether it should match), or a
+    line (an example or one of the :data:`PROBES`) on which the search ran out of budget (``timed_out``)."""
 
     code: str
     source: str
     example: str
-    expected: bool
+    expected: bool | None
+    timed_out: bool = False
 
     def __str__(self) -> str:
+        if self.timed_out:
+            budget = f"{BUDGET * 1000:.0f} ms budget"
+            return f"{self.source}: {self.code}: pattern ran out of its {budget} on {self.example!r}: it backtracks catastrophically (nested repeats such as (\\w+\\s?)+); rewrite it"
         verb = "should match but does not" if self.expected else "should not match but does"
         return f"{self.source}: {self.code}: example {verb}: {self.example!r}"
 
@@ -240,8 +356,14 @@ class Rulebook:
 
     @classmethod
     def configured(cls, strip) -> "Rulebook":
-        """The rules a :class:`~cleaner.config.StripConfig` asks for: its packs, then its selection."""
-        return cls.load(strip.rules, builtin=strip.builtin_rules).select(strip.select, strip.ignore)
+        """The rules a :class:`~cleaner.config.StripConfig` asks for: its packs, then its selection.
+
+        A ``select`` or ``ignore`` entry that matches no code of these packs nor a built-in code is
+        refused (:class:`~cleaner.errors.ConfigError`, with the closest codes suggested).
+        """
+        book = cls.load(strip.rules, builtin=strip.builtin_rules)
+        check_selection(strip.select, strip.ignore, [c.code for c in all_codes(book)])
+        return book.select(strip.select, strip.ignore)
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -260,13 +382,17 @@ class Rulebook:
         )
 
     def test(self) -> list[ExampleFailure]:
-        """Run every rule's examples; the failures (empty when all behave)."""
+        """Run every rule's examples and :data:`PROBES`; the failures (empty when all behave)."""
         failures = []
         for rule in self.rules:
-            for example in rule.must_match:
-                if not rule.matches(example.strip()):
-                    failures.append(ExampleFailure(rule.code, rule.source, example, True))
-            for example in rule.must_not_match:
-                if rule.matches(example.strip()):
-                    failures.append(ExampleFailure(rule.code, rule.source, example, False))
+            lines = [(e, True) for e in rule.must_match] + [(e, False) for e in rule.must_not_match] + [(p, None) for p in PROBES]
+            for line, expected in lines:
+                fits = expected is None or rule.max_words is None or word_count(line.strip()) <= rule.max_words
+                try:
+                    found = fits and rule.search(line.strip())
+                except RuleTimeout:
+                    failures.append(ExampleFailure(rule.code, rule.source, line, expected, timed_out=True))
+                    break  # one timeout says it; the next lines would each take the budget again
+                if expected is not None and found != expected:
+                    failures.append(ExampleFailure(rule.code, rule.source, line, expected))
         return failures

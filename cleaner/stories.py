@@ -91,20 +91,22 @@ def story_id(first_member: str) -> str:
 
 
 def parse_day(date: str | None) -> float | None:
-    """ISO date or datetime -> days since the epoch (naive times are UTC); ``None`` stays ``None``.
+    """An ISO 8601 or RFC 2822 date or datetime -> days since the epoch (naive times are UTC).
 
-    >>> parse_day("1970-01-02"), parse_day("1970-01-01T12:00:00Z")
-    (1.0, 0.5)
+    ``None`` stays ``None``; a date :func:`cleaner.documents.parse_date` cannot read is a
+    :class:`~cleaner.errors.ConfigError` (readers report such a record before it gets here).
+
+    >>> parse_day("1970-01-02"), parse_day("1970-01-01T12:00:00Z"), parse_day("Fri, 02 Jan 1970 00:00:00 GMT")
+    (1.0, 0.5, 1.0)
     """
+    from .documents import parse_date
+
     if not date:
         return None
     try:
-        when = datetime.fromisoformat(date.strip().replace("Z", "+00:00"))
+        return parse_date(date).timestamp() / 86400.0
     except ValueError as exc:
-        raise ConfigError(f"story date {date!r} is not an ISO date (YYYY-MM-DD[THH:MM:SS])") from exc
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.timestamp() / 86400.0
+        raise ConfigError(f"story date: {exc}") from None
 
 
 @dataclass(frozen=True)

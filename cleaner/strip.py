@@ -18,21 +18,7 @@ from .learn import CODE as LEARNED_CODE, line_key
 from .rulebook import Rule, Rulebook, WORD
 
 BODY_MIN_WORDS = 12
-#: Shape codes: lines no rule names, removed for where they stand and how they look.
-SHAPE_CODES = {
-    "SHP001": (
-        "tail-furniture",
-        "A short line that does not end a sentence (a related headline, a label, a tag list), standing in "
-        "the tail after a line a rule already removed as boilerplate: once site furniture starts after the "
-        "article, what follows in that shape is furniture too. Never in the body; a list that ends an "
-        "article before any boilerplate is kept.",
-    ),
-    "SHP002": (
-        "bare-link-or-address",
-        "A line outside the body that is only a web address, an e-mail address or a handle: a link left "
-        "over from the page, not article text.",
-    ),
-}
+#: Shape heuristics (codes SHP001, SHP002, described in :mod:`cleaner.codes`) judge lines this short.
 SHAPE_MAX_WORDS = 15
 _LINK_ONLY = re.compile(r"^\W*((https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.]+|@\w+)\W*$", re.I)
 CAPTION_MAX_WORDS = 40

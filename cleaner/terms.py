@@ -4,6 +4,8 @@ Three small pieces, each an explicit object so no answer depends on hidden modul
 
 - :func:`tokenize` turns text into casefolded Unicode ``\\w`` words, with Chinese/Japanese runs
   split into character bigrams (no segmenter needed).
+- :func:`language_code` turns a ``lang`` field (``en-US``, ``EN``, ``eng``) into a language code,
+  and anything that is not a language tag (``english``, ``x``) into None, so that it is guessed.
 - :class:`LanguageGuesser` guesses a language from the script and, for alphabets shared by several
   languages, from the share of tokens found in each candidate's 300 most common words.
   Word lists are loaded lazily, only for the candidates of the script seen, and kept on the instance.
@@ -69,6 +71,32 @@ def tokenize(text: str, lang: str | None = None) -> list[str]:
 
 
 # ---------------------------------------------------------------- language guess
+
+
+def language_code(tag: object) -> str | None:
+    """The language of a BCP 47 tag as langcodes standardises it, or None for anything else.
+
+    Region and script are dropped, case is ignored and deprecated or three-letter codes are
+    mapped (``iw`` -> ``he``, ``eng`` -> ``en``). A value that is not a valid tag (a language
+    name such as ``english``, ``x``, ``und``, a private-use tag) gives None, and the story
+    level then guesses the language from the text, as for an article without a ``lang``.
+
+    >>> [language_code(t) for t in ("en-US", "EN", "iw", "eng", "english", "x", "français", "und", 7)]
+    ['en', 'en', 'he', 'en', None, None, None, None, None]
+    """
+    if not isinstance(tag, str):
+        return None
+    import langcodes
+
+    try:
+        language = langcodes.Language.get(tag.strip())
+    except ValueError:  # langcodes.LanguageTagError: not a tag at all
+        return None
+    code = language.language
+    if not code or "-" in code or not language.is_valid():  # und, x-private, unregistered codes
+        return None
+    return code
+
 
 _SCRIPT_CANDIDATES: dict[str, tuple[str, ...]] = {
     "latin": ("en", "de", "es", "fr", "it", "pl", "tr", "pt", "nl"),
@@ -168,7 +196,7 @@ class Background:
 
             try:
                 self._freqs[key] = wordfreq.get_frequency_dict(key, wordlist=self.wordlist) if key else {}
-            except LookupError:
+            except (LookupError, ValueError):  # a language wordfreq lacks, or not a language tag at all
                 self._freqs[key] = {}
         return self._freqs[key]
 

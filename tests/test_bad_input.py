@@ -10,13 +10,17 @@ All scenarios run side by side from one module fixture (``runs``), each in its o
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import tempfile
+import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from conftest import SEED_A, SEEDS_DIR, UNRELATED_TXT, Parallel, assert_clean_stderr, by_id, read_jsonl, run_cli
+from conftest import SEED_A, SEEDS_DIR, UNRELATED_TXT, Parallel, assert_clean_stderr, by_id, invoke, read_jsonl, run_cli
 
 BROKEN_HTML = (
     '<html><head><title>Broken page</title></head><body>'
@@ -256,3 +260,128 @@ def test_records_missing_required_fields(runs):
     assert "in.jsonl:3: missing required field 'id'" in proc.stderr
     assert "in.jsonl:4: expected a JSON object" in proc.stderr
     assert [r["id"] for r in read_jsonl(proc.stdout)] == ["ok"]
+
+
+# ---------------------------------------------------------------- hostile HTML
+
+HOSTILE_PAGES = {
+    # html.parser rescans the rest of the page for each of these: minutes before the time budget.
+    "b_comment_bomb.html": "<p>A paragraph before four hundred kilobytes of comment openers.</p>" + "<!--" * 100_000,
+    "c_tag_bomb.html": "<p>A paragraph before a hundred thousand unclosed tags.</p>" + "<a " * 100_000,
+    # Deep, but every tag closes: parsed (or, on a machine too slow for that, reported).
+    "d_nested.html": "<html><body>" + "<div>" * 100_000 + "Deep text at the bottom." + "</div>" * 100_000 + "</body></html>",
+    # One unclosed comment at the end (a truncated page): the rest is comment, the paragraph is kept.
+    "e_unclosed_comment.html": "<p>The paragraph before the cut.</p><!--" + "x" * 400_000,
+}
+TOO_COMPLEX = "HTML page too complex: parsing took more than 5 s (deeply nested or unclosed markup), skipped"
+
+
+def make_hostile_pages(folder):
+    folder.mkdir()
+    shutil.copy(UNRELATED_TXT, folder / "a_good.txt")
+    for name, markup in HOSTILE_PAGES.items():
+        (folder / name).write_text(markup, encoding="utf-8")
+    shutil.copy(SEEDS_DIR / SEED_A, folder / "z_good.txt")
+
+
+def test_hostile_html_is_bounded_and_reported(tmp_path):
+    make_hostile_pages(tmp_path / "pages")
+    started = time.monotonic()
+    proc = run_cli("run", "pages", "-o", "out.jsonl", cwd=tmp_path, timeout=120)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 1, proc.stderr
+    assert_clean_stderr(proc.stderr)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert f"error: pages/b_comment_bomb.html: {TOO_COMPLEX}" in errors
+    assert f"error: pages/c_tag_bomb.html: {TOO_COMPLEX}" in errors
+    records = by_id(read_jsonl(tmp_path / "out.jsonl"))
+    assert {"a_good.txt", "z_good.txt"} <= set(records)
+    assert records["e_unclosed_comment.html"]["text"] == "The paragraph before the cut."
+    nested = records.get("d_nested.html")
+    assert (nested or {}).get("text") == "Deep text at the bottom." or f"error: pages/d_nested.html: {TOO_COMPLEX}" in errors, proc.stderr
+    assert len(errors) == 2 + (nested is None)
+    assert elapsed < 90, f"each page is bounded: {elapsed:.0f} s"
+
+
+def test_hostile_html_under_strict_stops_without_output(tmp_path):
+    make_hostile_pages(tmp_path / "pages")
+    proc = run_cli("run", "pages/a_good.txt", "pages/b_comment_bomb.html", "--strict", "-o", "out.jsonl", cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert_clean_stderr(proc.stderr)
+    assert f"pages/b_comment_bomb.html: {TOO_COMPLEX}" in proc.stderr and "--strict" in proc.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+# ---------------------------------------------------------------- folders the user cannot read
+
+
+def invoke_as_nobody(*args, cwd) -> tuple[int, str, str]:
+    """The CLI run in-process by a forked child that gave up root, so that permissions apply.
+
+    Python itself lives where user nobody cannot read, so the child cannot start a new
+    interpreter, nor import a module the parent has not: run the command once as root first.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.close(read_end)
+            os.setgid(65534)
+            os.setuid(65534)
+            result = invoke(*args, cwd=cwd)
+            payload = [result.returncode, result.stdout, result.stderr]
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent as the result
+            payload = [99, "", repr(exc)]
+        with os.fdopen(write_end, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8") as handle:
+        data = handle.read()
+    os.waitpid(pid, 0)
+    return tuple(json.loads(data))
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder user nobody can enter and write (pytest's own temporary folders are root's only)."""
+    folder = tempfile.mkdtemp(prefix="cleaner-perm-")
+    os.chmod(folder, 0o777)
+    yield Path(folder)
+    for parent, names, _ in os.walk(folder):  # give back what a test took away, so that it can go
+        for name in names:
+            os.chmod(os.path.join(parent, name), 0o700)
+    shutil.rmtree(folder)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not hasattr(os, "getuid"), reason="needs fork and POSIX permissions")
+def test_a_folder_that_cannot_be_read_is_reported(shared_dir):
+    work = shared_dir
+    corpus = work / "corpus"
+    (corpus / "locked").mkdir(parents=True)
+    shutil.copy(UNRELATED_TXT, corpus / "a_good.txt")
+    shutil.copy(SEEDS_DIR / SEED_A, corpus / "locked" / "hidden_from_nobody.txt")
+    shutil.copy(SEEDS_DIR / SEED_A, corpus / "z_good.txt")
+    for folder in (corpus, work):
+        os.chmod(folder, 0o777)
+    os.chmod(corpus / "locked", 0o700)
+    as_root = os.getuid() == 0
+    if as_root:
+        invoke("run", "corpus", "-o", "as_root.jsonl", cwd=work)  # imports all the child needs
+        assert len(read_jsonl(work / "as_root.jsonl")) == 3, "root reads the locked folder"
+    else:  # an ordinary user: take the permission away from ourselves
+        os.chmod(corpus / "locked", 0o000)
+
+    def run(*args):
+        if as_root:
+            return invoke_as_nobody(*args, cwd=work)
+        result = invoke(*args, cwd=work)
+        return result.returncode, result.stdout, result.stderr
+
+    code, _, stderr = run("run", "corpus", "-o", "out.jsonl")
+    assert code == 1, stderr
+    assert "error: corpus/locked: cannot read folder: Permission denied, skipped" in stderr.splitlines()
+    assert [r["id"] for r in read_jsonl(work / "out.jsonl")] == ["a_good.txt", "z_good.txt"]
+    code, _, stderr = run("run", "corpus", "--strict", "-o", "strict.jsonl")
+    assert code == 2 and "corpus/locked: cannot read folder" in stderr and "--strict" in stderr
+    assert not (work / "strict.jsonl").exists()

@@ -6,6 +6,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -327,3 +328,157 @@ def test_cli_refuses_a_missing_or_foreign_index_in_one_line(corpus):
     foreign = _run(["index", "stats", "--index", "index.sqlite"], corpus)
     assert foreign.returncode == 2 and "rebuild it with `cleaner index build" in foreign.stderr
     assert len(foreign.stderr.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------------ a killed build, a damaged file
+
+
+def _answers(index: CorpusIndex) -> dict:
+    """What an index answers: its counts, every canonical assignment, and a lookup."""
+    from cleaner.fingerprints import Fingerprinter
+
+    stats = {k: v for k, v in index.stats().items() if k != "bytes"}
+    canon = sorted(index.con.execute("SELECT d.file, c.file FROM docs d LEFT JOIN docs c ON c.rowid = d.canonical"))
+    hit = index.match(Fingerprinter(CONFIG.duplicates).signature(near_copy(article(7, 120))), path="x.txt")
+    return {"stats": stats, "canonical": canon, "hit": hit and hit.path}
+
+
+def _partial_docs(folder: Path) -> int:
+    """The most articles any index-like database that a process is writing in ``folder`` holds now.
+
+    Only databases with a ``-shm`` file (a connection has them open) are read, read-only, so the
+    old index, closed, is never touched.
+    """
+    most = 0
+    for db in folder.iterdir():
+        if "index.sqlite" not in db.name or db.name.endswith(("-wal", "-shm", "-journal")) or not Path(f"{db}-shm").exists():
+            continue
+        try:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+            try:
+                most = max(most, con.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+            finally:
+                con.close()
+        except sqlite3.Error:
+            continue
+    return most
+
+
+def test_a_build_killed_midway_leaves_the_old_index_as_it_was(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for n in range(50):
+        write(tmp_path / "corpus" / f"c{n:03d}.txt", article(n, 120))
+    build(tmp_path).close()
+    target = tmp_path / "index.sqlite"
+    before = target.read_bytes()
+    with CorpusIndex.open(target, CONFIG, root=tmp_path) as index:
+        answers = _answers(index)
+    assert answers["hit"] == "corpus/c007.txt" and answers["stats"]["articles"] == 50
+    for n in range(50, 1200):
+        write(tmp_path / "corpus" / f"c{n:04d}.txt", article(n, 120))
+    proc = _cleaner(["index", "build", "corpus", "--index", "index.sqlite", "-q"], tmp_path)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and _partial_docs(tmp_path) < 256:
+        time.sleep(0.02)  # until the new index has its first committed batch
+    assert proc.poll() is None, "the build finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert target.read_bytes() == before, "the old index file was touched"
+    assert not Path(f"{target}-wal").exists() and not Path(f"{target}-shm").exists()
+    with CorpusIndex.open(target, CONFIG, root=tmp_path) as index:
+        assert _answers(index) == answers
+        _consistent(index)
+    stats = _run(["index", "stats", "--index", "index.sqlite", "--json"], tmp_path)
+    assert json.loads(stats.stdout)["articles"] == 50  # what commands use is the old index
+    abandoned = sorted(p.name for p in tmp_path.glob(".index.sqlite.build-*"))
+    assert abandoned and all(f"build-{proc.pid}-" in name for name in abandoned)
+    rebuilt = CorpusIndex.rebuild(target, CONFIG, ["corpus"], RULEBOOK, root=tmp_path)
+    assert rebuilt.docs_added == 1200
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # the killed build's files are gone
+    with CorpusIndex.open(target, CONFIG, root=tmp_path) as index:
+        _consistent(index)
+        assert index.stats()["articles"] == 1200
+
+
+def test_create_refuses_to_replace_a_file(corpus):
+    build(corpus).close()
+    with pytest.raises(CorpusIndexError, match="already there"):
+        CorpusIndex.create(corpus / "index.sqlite", CONFIG, ["corpus"], root=corpus)
+    with CorpusIndex.open(corpus / "index.sqlite", CONFIG, root=corpus) as index:
+        assert index.stats()["articles"] == 40
+
+
+def test_a_damaged_index_is_a_one_line_error_with_the_rebuild_command(corpus):
+    from conftest import invoke
+
+    build(corpus).close()
+    path = corpus / "index.sqlite"
+    data = bytearray(path.read_bytes())
+    pages = len(data) // 4096
+    start, end = pages // 4 * 4096, 3 * pages // 4 * 4096
+    data[start:end] = random.Random(12).randbytes(end - start)  # garbage over the middle half, page-aligned
+    path.write_bytes(bytes(data))
+    write(corpus / "new.txt", near_copy(article(7)))
+    for args in (["check", "new.txt"], ["run", "new.txt"], ["dedup", "new.txt"], ["index", "update"], ["index", "stats"]):
+        proc = invoke(*args, "--index", "index.sqlite", cwd=corpus)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert proc.stderr.startswith("error: index.sqlite: the index is damaged or unreadable ("), (args, proc.stderr)
+        assert proc.stderr.endswith("; rebuild it with `cleaner index build PATH...`\n") and proc.stderr.count("\n") == 1
+        assert proc.stdout == ""
+    assert _run(["index", "build", "corpus", "--index", "index.sqlite", "-q"], corpus).returncode == 0
+    assert invoke("check", "new.txt", "--index", "index.sqlite", cwd=corpus).returncode == 1  # the copy of c007 is found again
+
+
+# ------------------------------------------------------------------ which files: committed at HEAD in git
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_in_a_git_work_tree_the_index_holds_the_files_committed_at_head(tmp_path, monkeypatch):
+    from cleaner.fingerprints import Fingerprinter
+
+    monkeypatch.chdir(tmp_path)
+    for n in range(10):
+        write(tmp_path / "corpus" / f"c{n:03d}.txt", article(n))
+    write(tmp_path / "corpus" / ".hidden.txt", article(50))  # committed, but skipped as a folder walk skips them
+    write(tmp_path / "corpus" / "node_modules" / "n.txt", article(51))
+    write(tmp_path / "corpus" / "env" / "pyvenv.cfg", "home = /usr/bin\n")
+    write(tmp_path / "corpus" / "env" / "lib.txt", article(52))
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "corpus")
+    write(tmp_path / "corpus" / "c001.txt", article(900))  # edited, not committed
+    write(tmp_path / "corpus" / "untracked.txt", article(901))
+    write(tmp_path / "corpus" / "staged.txt", article(902))
+    _git(tmp_path, "add", "corpus/staged.txt")
+    fp = Fingerprinter(CONFIG.duplicates)
+    target = tmp_path / "index.sqlite"
+
+    stats = CorpusIndex.rebuild(target, CONFIG, ["corpus"], RULEBOOK, root=tmp_path)
+    assert (stats.files_seen, stats.docs_added, stats.files_uncommitted) == (10, 10, 2)
+    assert "2 files not committed at HEAD left out" in stats.summary()
+    with CorpusIndex.open(target, CONFIG, root=tmp_path) as index:
+        files = sorted(r[0] for r in index.con.execute("SELECT path FROM files"))
+        assert files == [f"corpus/c{n:03d}.txt" for n in range(10)]
+        assert index.match(fp.signature(article(1)), path="x.txt").path == "corpus/c001.txt"  # HEAD's text
+        for n in (900, 901, 902, 50, 51, 52):
+            assert index.match(fp.signature(article(n)), path="x.txt") is None
+
+        _git(tmp_path, "commit", "-qm", "staged")
+        _git(tmp_path, "rm", "-q", "corpus/c002.txt")
+        _git(tmp_path, "commit", "-qm", "drop c002")
+        stats = index.update(None, RULEBOOK)
+        assert (stats.files_changed, stats.files_removed, stats.files_uncommitted) == (1, 1, 1)
+        assert index.match(fp.signature(article(902)), path="x.txt").path == "corpus/staged.txt"
+        assert index.match(fp.signature(article(2)), path="x.txt") is None
+        assert index.match(fp.signature(article(900)), path="x.txt") is None
+
+        _git(tmp_path, "commit", "-qam", "c001 edited")
+        assert index.update(None, RULEBOOK).files_changed == 1
+        assert index.match(fp.signature(article(900)), path="x.txt").path == "corpus/c001.txt"
+        assert index.match(fp.signature(article(1)), path="x.txt") is None
+        assert index.update(None, RULEBOOK).files_changed == 0
+        _consistent(index)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
+import subprocess
 
 import pytest
 
@@ -15,9 +17,11 @@ from conftest import (
     UNRELATED_TXT,
     assert_clean_stderr,
     by_id,
+    invoke,
     kept_paragraphs,
     paragraphs,
     read_jsonl,
+    run_cli,
     seed_text,
 )
 
@@ -206,3 +210,101 @@ def test_missing_path_and_unsupported_file_given_explicitly(tmp_path, cli):
     assert "nope.txt: no such file or directory" in proc.stderr
     assert "notes.rst: unsupported file type" in proc.stderr
     assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["good.txt"]
+
+
+# ---------------------------------------------------------------- what a folder walk reads
+
+
+def make_files(root, names):
+    """Each relative name as a small article (a different sentence each, so none is a duplicate)."""
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"This short article lives at {name} and says so in a sentence of its own.\n", encoding="utf-8")
+
+
+def walked_ids(proc, out) -> list[str]:
+    assert proc.returncode == 0, proc.stderr
+    assert "error" not in proc.stderr
+    return [r["id"] for r in read_jsonl(out)]
+
+
+def test_folder_walk_skips_environments_version_control_and_caches(tmp_path):
+    corpus = tmp_path / "corpus"
+    make_files(corpus, [
+        "a.txt",
+        "sub/b.md",
+        "venv/lib/python3.11/site-packages/pkg/README.md",
+        "tools-env/notes.txt",
+        "node_modules/left-pad/README.md",
+        "sub/__pycache__/cache.txt",
+        ".git/description.txt",
+        "sub/.hg/x.txt",
+        ".svn/y.txt",
+    ])
+    (corpus / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    (corpus / "tools-env" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    proc = invoke("run", "corpus", "-o", "out.jsonl", cwd=tmp_path)
+    assert walked_ids(proc, tmp_path / "out.jsonl") == ["a.txt", "sub/b.md"]
+    named = "corpus/venv/lib/python3.11/site-packages/pkg/README.md"
+    proc = invoke("clean", "corpus", named, "-o", "named.jsonl", cwd=tmp_path)
+    assert walked_ids(proc, tmp_path / "named.jsonl") == ["a.txt", "sub/b.md", named], "a file named on the command line is read"
+
+
+IGNORED_TREE = ["a.txt", "drafts/d1.txt", "x.tmp.txt", "sub/y.tmp.txt", "sub/secret.txt", "sub/kept.txt", "tracked.tmp.txt"]
+
+
+def make_ignored_tree(repo):
+    make_files(repo / "corpus", IGNORED_TREE)
+    (repo / ".gitignore").write_text("drafts/\n*.tmp.txt\n", encoding="utf-8")
+    (repo / "corpus" / "sub" / ".gitignore").write_text("secret.txt\n", encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_folder_walk_respects_gitignore_inside_a_git_work_tree(tmp_path):
+    repo = tmp_path / "repo"
+    make_ignored_tree(repo)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "add", "-f", "corpus/tracked.tmp.txt"], check=True)
+    expected = ["a.txt", "sub/kept.txt", "tracked.tmp.txt"]  # git reads a tracked file whatever .gitignore says
+    proc = invoke("run", "corpus", "-o", "out.jsonl", cwd=repo)
+    assert walked_ids(proc, repo / "out.jsonl") == expected
+    proc = invoke("dedup", "repo/corpus", "-o", "from_outside.jsonl", cwd=tmp_path)
+    assert walked_ids(proc, tmp_path / "from_outside.jsonl") == expected, "the folder's repository decides, not the working directory"
+    proc = invoke("clean", "corpus", "corpus/x.tmp.txt", "-o", "named.jsonl", cwd=repo)
+    assert walked_ids(proc, repo / "named.jsonl") == expected + ["corpus/x.tmp.txt"], "a file named on the command line is read"
+
+
+def test_gitignore_means_nothing_outside_git(tmp_path):
+    make_ignored_tree(tmp_path)
+    proc = invoke("run", "corpus", "-o", "out.jsonl", cwd=tmp_path)
+    assert walked_ids(proc, tmp_path / "out.jsonl") == sorted(IGNORED_TREE)
+
+
+def test_exclude_globs_from_the_command_line_and_the_configuration(tmp_path):
+    corpus = tmp_path / "corpus"
+    make_files(corpus, ["2019/a.txt", "2019/b.txt", "drafts/d.txt", "sub/drafts/e.txt", "sub/drafts.txt", "keep.txt", "x.draft.txt", "sub/y.draft.txt"])
+    (tmp_path / "cleaner.toml").write_text('exclude = ["*.draft.txt"]\n', encoding="utf-8")
+    args = ["corpus", "--exclude", "drafts/", "--exclude", "2019/a*", "corpus/x.draft.txt", "-o"]
+    proc = invoke("run", *args, "out.jsonl", cwd=tmp_path)
+    # drafts/ is for folders only (sub/drafts.txt stays); the config's glob matches names at any depth.
+    expected = ["2019/b.txt", "keep.txt", "sub/drafts.txt", "corpus/x.draft.txt"]
+    assert walked_ids(proc, tmp_path / "out.jsonl") == expected
+    proc = invoke("dedup", *args, "dedup.jsonl", cwd=tmp_path)
+    assert walked_ids(proc, tmp_path / "dedup.jsonl") == expected
+    anchored = invoke("clean", "corpus", "--exclude", "/sub/*", "--exclude", "**/2019", "-o", "anchored.jsonl", cwd=tmp_path)
+    assert walked_ids(anchored, tmp_path / "anchored.jsonl") == ["drafts/d.txt", "keep.txt"]
+
+
+def test_symlinked_folders_are_followed_once_and_loops_end(tmp_path):
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    make_files(corpus, ["real/x.txt"])
+    make_files(outside, ["y.txt"])
+    os.symlink("real", corpus / "zz-link")  # inside the folder: x.txt is read once, under its own path
+    os.symlink("..", corpus / "real" / "loop")  # a loop back to the folder walked
+    os.symlink("../outside", corpus / "ext")  # elsewhere: followed
+    os.symlink("../corpus", outside / "back")  # elsewhere, and back in
+    os.symlink(".", outside / "self")  # a loop outside
+    proc = run_cli("run", "corpus", "-o", "out.jsonl", cwd=tmp_path, timeout=60)
+    assert_clean_stderr(proc.stderr)
+    assert walked_ids(proc, tmp_path / "out.jsonl") == ["ext/y.txt", "real/x.txt"]
