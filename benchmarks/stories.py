@@ -103,18 +103,18 @@ def pair_table(rows, same_group, score) -> dict[tuple[str, str], dict]:
 
 def end_to_end(docs, config: Config):
     """Run the real pipeline (clean, duplicates, stories) -> (story of id, canonical of id, StoryIndex)."""
-    pipeline = Pipeline(config)
+    result = Pipeline(config).run(Document(id=doc_id, text=text, fields={"lang": lang}) for doc_id, lang, text in docs)
     story, canonical = {}, {}
-    for doc in pipeline.run(Document(id=doc_id, text=text, fields={"lang": lang}) for doc_id, lang, text in docs):
+    for doc in result:
         story[doc.id] = doc.story
         canonical[doc.id] = doc.duplicate_of or doc.id
-    index = pipeline.story_index
+    index = result.stories
 
     def score(a: str, b: str) -> float:
         ca, cb = canonical[a], canonical[b]
         return 1.0 if ca == cb else index.score(ca, cb)
 
-    return story, score, pipeline
+    return story, score, result
 
 
 def story_level_only(docs, config: StoryConfig):
@@ -263,9 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     config = StoryConfig()
     learn = {"auto": "auto", "on": True, "off": False}[args.learn]
     start = time.perf_counter()
-    stories, score, pipeline = end_to_end(docs, Config().replace(strip={"learn": learn}))
-    print(f"{len(docs)} articles -> {pipeline.stats.duplicates} duplicates, {pipeline.stats.stories} stories, "
-          f"{pipeline.stats.learned} learned lines, in {time.perf_counter() - start:.2f}s", file=sys.stderr)
+    stories, score, result = end_to_end(docs, Config().replace(strip={"learn": learn}))
+    print(f"{len(docs)} articles -> {result.stats.duplicates} duplicates, {result.stats.stories} stories, "
+          f"{result.stats.learned} learned lines, in {time.perf_counter() - start:.2f}s", file=sys.stderr)
     table = pair_table(rows, lambda a, b: stories[a] == stories[b], score)
     extra = []
     for name, value in (("pipeline, learn off", False), ("pipeline, learn on", True)):

@@ -121,11 +121,11 @@ class Reporter:
             typer.echo(text, err=True)
 
 
-def _emit(pipeline: Pipeline, docs: Iterable[Document], output: Optional[str], reporter: Reporter, *, removed: bool, groups: bool, explain: bool, drop_duplicates: bool = False) -> None:
+def _emit(pipeline: Pipeline, result, output: Optional[str], reporter: Reporter, *, removed: bool, groups: bool, explain: bool, drop_duplicates: bool = False) -> None:
     from .report import explain_article, explain_story
     from .writers import JsonlWriter, TreeWriter
 
-    docs = (d for d in reporter.progress(docs) if not (drop_duplicates and d.duplicate_of))
+    docs = (d for d in reporter.progress(result) if not (drop_duplicates and d.duplicate_of))
     if explain:
         stories: dict[str, int] = {}
         for doc in docs:
@@ -133,7 +133,7 @@ def _emit(pipeline: Pipeline, docs: Iterable[Document], output: Optional[str], r
             if doc.story is not None:
                 stories[doc.story] = stories.get(doc.story, 0) + 1
         for story in (s for s, n in stories.items() if n > 1):
-            info = pipeline.story_index.explain(story)
+            info = result.stories.explain(story)
             if info["size"] > 1:  # a story of one article and its copies has nothing to explain
                 sys.stdout.write(explain_story(info) + "\n")
     elif output and (output.endswith(("/", "\\")) or Path(output).is_dir()):
@@ -153,8 +153,8 @@ def _run_command(verb: str, paths: List[str], output: Optional[str], options: di
         config = build_config(**options)
         pipeline = Pipeline(config, on_error=reporter.error, explain=explain, index=corpus_index(config, *corpus))
         items = read_paths(paths, id_field=config.id_field, text_field=config.text_field, exclude=config.exclude)
-        docs = getattr(pipeline, verb)(items)
-        _emit(pipeline, docs, output, reporter, removed=verb != "dedup", groups=verb != "clean", explain=explain, drop_duplicates=drop_duplicates)
+        result = getattr(pipeline, verb)(items)
+        _emit(pipeline, result, output, reporter, removed=verb != "dedup", groups=verb != "clean", explain=explain, drop_duplicates=drop_duplicates)
     except InputError as exc:
         _fail(f"{exc} (stopped: --strict)")
     except CleanerError as exc:
@@ -163,7 +163,7 @@ def _run_command(verb: str, paths: List[str], output: Optional[str], options: di
         _fail("terminated; no output file written", 143)
     except KeyboardInterrupt:
         _fail("interrupted; no output file written", 130)
-    reporter.summary(pipeline.stats.summary())
+    reporter.summary(result.stats.summary())
     if reporter.errors:
         raise typer.Exit(1)
 

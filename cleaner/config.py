@@ -233,10 +233,55 @@ class DuplicateConfig:
         _check_fields(self)
 
 
-def _story_default() -> Any:
-    from .stories import StoryConfig
+@dataclass(frozen=True)
+class StoryConfig:
+    """Story-level settings.
 
-    return StoryConfig()
+    Defaults: ``threshold=0.25`` (mean cosine between two stories' articles at or above which they
+    merge); ``window_days=3.0`` (dated articles further apart are never one story; ``0`` disables);
+    ``top_terms=40`` (terms per article vector); ``candidate_terms=120`` (term counts kept per
+    article at ``add`` time, re-ranked at ``assign``); ``lsh_terms=10`` (best terms MinHashed for
+    candidates); ``num_perm=32`` and ``bands=32`` (LSH: 32 bands of 1 row); ``prior_docs=1000.0``
+    (weight of the wordfreq background, in pseudo-documents); ``doc_length=400.0`` (tokens per
+    article assumed by the background); ``repeated_sentences=8`` (a sentence of at least this many
+    words that an earlier article carried word for word adds nothing to a later article's terms;
+    ``0`` disables; words are counted by spaces); ``repeated_share=0.5`` (unless such sentences
+    are more than this share of the article's words: then it is a copy, and is kept whole);
+    ``seed=1`` (MinHash permutations).
+    """
+
+    threshold: float = 0.25
+    window_days: float = 3.0
+    top_terms: int = 40
+    candidate_terms: int = 120
+    lsh_terms: int = 10
+    num_perm: int = 32
+    bands: int = 32
+    prior_docs: float = 1000.0
+    doc_length: float = 400.0
+    wordlist: str = "small"
+    repeated_sentences: int = 8
+    repeated_share: float = 0.5
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"story threshold must be in (0, 1], got {self.threshold}")
+        if self.window_days < 0:
+            raise ConfigError(f"story window_days must be >= 0 (0 disables), got {self.window_days}")
+        if self.top_terms < 1 or self.lsh_terms < 1:
+            raise ConfigError("story top_terms and lsh_terms must be at least 1")
+        if self.candidate_terms < self.top_terms:
+            raise ConfigError(
+                f"story candidate_terms ({self.candidate_terms}) must be >= top_terms ({self.top_terms})"
+            )
+        if self.repeated_sentences < 0 or not 0.0 <= self.repeated_share <= 1.0:
+            raise ConfigError("story repeated_sentences must be >= 0 (0 disables) and repeated_share in [0, 1]")
+        if self.bands < 1 or self.num_perm % self.bands:
+            raise ConfigError(
+                f"story num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})"
+            )
 
 
 @dataclass(frozen=True)
@@ -251,7 +296,7 @@ class Config:
     normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
     strip: StripConfig = field(default_factory=StripConfig)
     duplicates: DuplicateConfig = field(default_factory=DuplicateConfig)
-    stories: Any = field(default_factory=_story_default)
+    stories: StoryConfig = field(default_factory=StoryConfig)
     jobs: int = 1
     id_field: str = "id"
     text_field: str = "text"

@@ -12,8 +12,9 @@ Stages, each explicit:
    unit vector per article; MinHash the ``lsh_terms`` best and query an LSH index for candidate
    pairs; verify candidates by cosine; then merge clusters by **average linkage**: two stories merge
    only when the mean cosine over all their cross pairs reaches ``threshold`` (computed exactly
-   from sums of member vectors), and only when every dated member stays within ``window_days``.
-   Similarity is not transitive, so a chain A~B~C does not pull A and C together.
+   from sums of member vectors; :func:`cleaner.clustering.average_linkage`), and only when every
+   dated member stays within ``window_days``. Similarity is not transitive, so a chain A~B~C does
+   not pull A and C together.
 3. ``explain``: members, their cosine to the story centroid, pairwise scores, shared terms.
 
 The state (:meth:`StoryIndex.to_state`) is plain dicts, lists, floats and strings.
@@ -29,60 +30,19 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
+from .clustering import average_linkage
+from .config import StoryConfig
 from .errors import ConfigError
-from .terms import Background, DocFrequencies, LanguageGuesser, cosine, idf, term_weights, tokenize
-
-
-@dataclass(frozen=True)
-class StoryConfig:
-    """Story-level settings.
-
-    Defaults: ``threshold=0.25`` (mean cosine between two stories' articles at or above which they
-    merge); ``window_days=3.0`` (dated articles further apart are never one story; ``0`` disables);
-    ``top_terms=40`` (terms per article vector); ``candidate_terms=120`` (term counts kept per
-    article at ``add`` time, re-ranked at ``assign``); ``lsh_terms=10`` (best terms MinHashed for
-    candidates); ``num_perm=32`` and ``bands=32`` (LSH: 32 bands of 1 row); ``prior_docs=1000.0``
-    (weight of the wordfreq background, in pseudo-documents); ``doc_length=400.0`` (tokens per
-    article assumed by the background); ``repeated_sentences=8`` (a sentence of at least this many
-    words that an earlier article carried word for word adds nothing to a later article's terms;
-    ``0`` disables; words are counted by spaces); ``repeated_share=0.5`` (unless such sentences
-    are more than this share of the article's words: then it is a copy, and is kept whole);
-    ``seed=1`` (MinHash permutations).
-    """
-
-    threshold: float = 0.25
-    window_days: float = 3.0
-    top_terms: int = 40
-    candidate_terms: int = 120
-    lsh_terms: int = 10
-    num_perm: int = 32
-    bands: int = 32
-    prior_docs: float = 1000.0
-    doc_length: float = 400.0
-    wordlist: str = "small"
-    repeated_sentences: int = 8
-    repeated_share: float = 0.5
-    seed: int = 1
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.threshold <= 1.0:
-            raise ConfigError(f"story threshold must be in (0, 1], got {self.threshold}")
-        if self.window_days < 0:
-            raise ConfigError(f"story window_days must be >= 0 (0 disables), got {self.window_days}")
-        if self.top_terms < 1 or self.lsh_terms < 1:
-            raise ConfigError("story top_terms and lsh_terms must be at least 1")
-        if self.candidate_terms < self.top_terms:
-            raise ConfigError(
-                f"story candidate_terms ({self.candidate_terms}) must be >= top_terms ({self.top_terms})"
-            )
-        if self.repeated_sentences < 0 or not 0.0 <= self.repeated_share <= 1.0:
-            raise ConfigError("story repeated_sentences must be >= 0 (0 disables) and repeated_share in [0, 1]")
-        if self.bands < 1 or self.num_perm % self.bands:
-            raise ConfigError(
-                f"story num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})"
-            )
+from .terms import (
+    Background,
+    DocFrequencies,
+    LanguageGuesser,
+    cosine,
+    idf,
+    term_weights,
+    tokenize,
+)
 
 
 def story_id(first_member: str) -> str:
@@ -318,63 +278,16 @@ class StoryIndex:
         return dict(self._story_of)
 
     def _cluster(self) -> None:
-        cfg = self.config
         vectors = self._ensure_vectors()
-        n = len(vectors)
-        members = {i: [i] for i in range(n)}
-        sums: dict[int, dict[str, float]] = {i: dict(vectors[i]) for i in range(n)}
-        span = {i: (self._days[i], self._days[i]) for i in range(n)}
-        neighbours: dict[int, set[int]] = {i: set() for i in range(n)}
-        heap: list[tuple[float, int, int, int, int]] = []
-        version = [0] * n
-
-        for i, j in self._candidate_pairs():
-            if self._apart(i, j):
-                continue
-            s = cosine(vectors[i], vectors[j])
-            if s >= cfg.threshold:
-                neighbours[i].add(j)
-                neighbours[j].add(i)
-                heap.append((-s, i, j, 0, 0))
-        heapq.heapify(heap)
-
-        while heap:
-            _, a, b, va, vb = heapq.heappop(heap)
-            if a not in members or b not in members or version[a] != va or version[b] != vb:
-                continue
-            # a < b always: the merged story keeps the earlier root.
-            members[a].extend(members.pop(b))
-            members[a].sort()
-            sa, sb = sums[a], sums.pop(b)
-            for t, w in sb.items():
-                sa[t] = sa.get(t, 0.0) + w
-            span[a] = _merge_span(span[a], span.pop(b))
-            version[a] += 1
-            nb = (neighbours[a] | neighbours.pop(b)) - {a, b}
-            neighbours[a] = nb
-            for c in nb:
-                neighbours[c].discard(b)
-                neighbours[c].add(a)
-            for c in sorted(nb):
-                if self._span_too_wide(_merge_span(span[a], span[c])):
-                    continue
-                s = cosine(sa, sums[c]) / (len(members[a]) * len(members[c]))
-                if s >= cfg.threshold:
-                    x, y = min(a, c), max(a, c)
-                    heapq.heappush(heap, (-s, x, y, version[x], version[y]))
-
+        pairs = [(i, j) for i, j in self._candidate_pairs() if not self._apart(i, j)]
+        groups = average_linkage(vectors, pairs, self._days, threshold=self.config.threshold, window_days=self.config.window_days)
         self._stories = {}
         self._story_of = {}
-        for root in sorted(members):
-            idx = members[root]
+        for idx in groups:
             sid = story_id(self._ids[idx[0]])
             self._stories[sid] = idx
             for i in idx:
                 self._story_of[self._ids[i]] = sid
-
-    def _span_too_wide(self, span: tuple[float | None, float | None]) -> bool:
-        lo, hi = span
-        return bool(self.config.window_days) and lo is not None and hi - lo > self.config.window_days
 
     # ------------------------------------------------------------------ explain
 
@@ -428,11 +341,6 @@ class StoryIndex:
             ],
         }
 
-    def stories(self) -> dict[str, list[str]]:
-        """Story id -> member ids in input order."""
-        self.assign()
-        return {sid: [self._ids[i] for i in idx] for sid, idx in self._stories.items()}
-
     # ------------------------------------------------------------------ state
 
     def to_state(self) -> dict:
@@ -459,9 +367,3 @@ class StoryIndex:
 
 
 _SENTENCE_RE = re.compile(r"[.!?]\s|\n")
-
-
-def _merge_span(a, b):
-    lo = [x for x in (a[0], b[0]) if x is not None]
-    hi = [x for x in (a[1], b[1]) if x is not None]
-    return (min(lo) if lo else None, max(hi) if hi else None)

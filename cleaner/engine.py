@@ -1,0 +1,129 @@
+"""Engines: what runs a pipeline's plan.
+
+A *plan* is a sequence of per-article **steps** (callables ``Document -> Document`` with no shared
+state, picklable, so an engine may run them anywhere) and corpus **stages** (:class:`Stage`: they need
+the whole stream before any document can go on, such as learning site lines or grouping duplicates).
+
+An engine maps runs of consecutive steps over the stream (:meth:`Engine.map`, the one method a new
+engine must provide) and runs each stage between them: every document is ``observe``\\ d in input order
+and written to a :class:`~cleaner.spool.Spool` on disk, the stage ``finish``\\ es, then documents are read
+back through its ``apply``. Stages that follow each other with no step between share one spool, read
+once per stage. Steps after a stage are handed to :meth:`Engine.map` only once the stage has finished,
+so a step may read what the stage learned.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from typing import Callable, Iterable, Iterator, Sequence, Union
+
+from .documents import Document
+from .spool import Spool
+
+Step = Callable[[Document], Document]
+
+
+class Stage:
+    """A corpus stage. Subclasses override what they need; the defaults pass documents through.
+
+    ``observe`` sees every document in input order, in the engine's own process, and returns what to
+    keep of it (drop what the stage has taken, such as a signature, so the spool stays small);
+    ``finish`` runs once after the last document; ``apply`` completes each document as it is read back.
+    """
+
+    name = "stage"
+
+    def observe(self, doc: Document) -> Document:
+        return doc
+
+    def finish(self) -> None:
+        """Called once, after the last document was observed."""
+
+    def apply(self, doc: Document) -> Document:
+        return doc
+
+
+Plan = Sequence[Union[Step, Stage]]
+
+
+def _apply(steps: Sequence[Step], doc: Document) -> Document:
+    for step in steps:
+        doc = step(doc)
+    return doc
+
+
+class Engine:
+    """Runs plans. :meth:`map` runs steps over a stream, in order; :meth:`execute` runs a whole plan."""
+
+    def map(self, steps: Sequence[Step], docs: Iterable[Document]) -> Iterator[Document]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def execute(self, plan: Plan, docs: Iterable[Document]) -> Iterator[Document]:
+        """The documents that come out of ``plan``, in input order."""
+        stream: Iterable[Document] = docs
+        steps: list[Step] = []
+        stages: list[Stage] = []
+        for item in plan:
+            if isinstance(item, Stage):
+                if steps:
+                    stream, steps = self.map(steps, stream), []
+                stages.append(item)
+            else:
+                if stages:
+                    stream, stages = self._stages(stages, stream), []
+                steps.append(item)
+        if stages:
+            stream = self._stages(stages, stream)
+        if steps:
+            stream = self.map(steps, stream)
+        return iter(stream)
+
+    @staticmethod
+    def _stages(stages: Sequence[Stage], docs: Iterable[Document]) -> Iterator[Document]:
+        """Run consecutive stages over one spool: stage k observes what stages before it applied."""
+        with Spool() as spool:
+            first = stages[0]
+            for doc in docs:
+                spool.add(first.observe(doc))
+            first.finish()
+            for n, stage in enumerate(stages[1:], 1):
+                for doc in spool:
+                    stage.observe(_through(stages[:n], doc))
+                stage.finish()
+            for doc in spool:
+                yield _through(stages, doc)
+
+
+def _through(stages: Sequence[Stage], doc: Document) -> Document:
+    for stage in stages:
+        doc = stage.apply(doc)
+    return doc
+
+
+_WORKER_STEPS: Sequence[Step] = ()
+
+
+def _init_worker(steps: Sequence[Step]) -> None:
+    global _WORKER_STEPS
+    _WORKER_STEPS = steps
+
+
+def _work(doc: Document) -> Document:
+    return _apply(_WORKER_STEPS, doc)
+
+
+class LocalEngine(Engine):
+    """This machine: steps in this process (``jobs=1``) or in ``jobs`` worker processes, order kept,
+    so results never depend on ``jobs``. The worker pool starts when the first document is asked for."""
+
+    def __init__(self, jobs: int = 1, chunksize: int = 16):
+        self.jobs, self.chunksize = max(1, jobs), chunksize
+
+    def map(self, steps: Sequence[Step], docs: Iterable[Document]) -> Iterator[Document]:
+        if self.jobs == 1 or not steps:
+            for doc in docs:
+                yield _apply(steps, doc)
+            return
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        with ctx.Pool(self.jobs, initializer=_init_worker, initargs=(tuple(steps),)) as pool:
+            yield from pool.imap(_work, docs, self.chunksize)

@@ -1,0 +1,191 @@
+"""The steps and corpus stages a :class:`~cleaner.pipeline.Pipeline` is made of.
+
+Per-article steps (picklable, no shared state): :class:`Normalize`, :class:`Strip` and
+:class:`Fingerprint`. Corpus stages (:class:`~cleaner.engine.Stage`, they need the whole stream):
+:class:`LearnSiteLines`, :class:`GroupDuplicates` and :class:`GroupStories`. Each stage counts what it
+did in the run's :class:`Stats`. A new step or stage is one new class here, added to a plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .cleaning import Cleaner
+from .config import Config
+from .documents import Document
+from .duplicates import DuplicateIndex
+from .engine import Stage
+from .fingerprints import Fingerprinter
+from .learn import SiteLines
+from .stories import StoryIndex, story_id
+
+
+@dataclass
+class Stats:
+    """What a run did; complete once its documents have been consumed. ``summary()`` renders it."""
+
+    read: int = 0
+    skipped: int = 0
+    changed: int = 0
+    removed: Counter = field(default_factory=Counter)
+    fixes: Counter = field(default_factory=Counter)
+    duplicates: int = 0
+    stories: int | None = None
+    learned: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def count(self, doc: Document) -> None:
+        self.changed += doc.changed
+        self.removed.update(r.rule for r in doc.removed)
+        self.fixes.update(doc.fixes)
+
+    def summary(self) -> str:
+        lines = [f"{self.read} articles read, {self.changed} changed, {self.skipped} inputs skipped"]
+        if self.removed:
+            lines.append("lines removed: " + ", ".join(f"{code} {n}" for code, n in sorted(self.removed.items())))
+        if self.fixes:
+            lines.append("normalised: " + ", ".join(f"{code} {n}" for code, n in sorted(self.fixes.items())))
+        if self.learned:
+            lines.append(f"learned {self.learned} repeated site lines (REP001)")
+        if self.stories is not None:
+            lines.append(f"{self.duplicates} duplicates, {self.stories} stories")
+        lines.append(f"time {time.monotonic() - self.started:.2f}s")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- per-article steps
+
+
+class Normalize:
+    """ftfy and whitespace; records the NRM codes of what changed in ``doc.fixes``."""
+
+    def __init__(self, cleaner: Cleaner):
+        self.cleaner = cleaner
+
+    def __call__(self, doc: Document) -> Document:
+        result = self.cleaner.normalize(doc.text)
+        doc.text, doc.fixes = result.text, result.steps
+        return doc
+
+
+class Strip:
+    """Boilerplate removal by the cleaner's rulebook and learned site lines (on normalised text).
+
+    ``keep_normalized``: keep the normalised text in ``doc.normalized`` (for ``--explain``).
+    """
+
+    def __init__(self, cleaner: Cleaner, *, keep_normalized: bool = False):
+        self.cleaner, self.keep_normalized = cleaner, keep_normalized
+
+    def __call__(self, doc: Document) -> Document:
+        if self.keep_normalized:
+            doc.normalized = doc.text
+        result = self.cleaner.strip(doc.text, doc.site)
+        doc.text, doc.removed = result.text, list(result.removed)
+        return doc
+
+
+class Fingerprint:
+    """The duplicate-level MinHash signature of the (cleaned) text, in ``doc.signature``."""
+
+    def __init__(self, config: Config):
+        self.fingerprinter = Fingerprinter(config.duplicates)
+
+    def __call__(self, doc: Document) -> Document:
+        doc.signature = self.fingerprinter.signature(doc.text)
+        return doc
+
+
+# ---------------------------------------------------------------- corpus stages
+
+
+class LearnSiteLines(Stage):
+    """Learns the lines each site repeats from the normalised corpus and teaches them to ``cleaner``,
+    so the :class:`Strip` step after this stage removes them (``REP001``).
+
+    ``force``: learn whatever the ``learn`` setting says (for ``cleaner rules learn``).
+    """
+
+    name = "learn-site-lines"
+
+    def __init__(self, cleaner: Cleaner, stats: Stats, *, force: bool = False):
+        strip = cleaner.config.strip
+        self.cleaner, self.stats = cleaner, stats
+        self.lines: SiteLines | None = SiteLines(dataclasses.replace(strip, learn=True) if force else strip)
+
+    def observe(self, doc: Document) -> Document:
+        self.lines.add(doc.site, doc.text)
+        return doc
+
+    def finish(self) -> None:
+        learned = self.lines.learned()
+        self.lines = None  # the counts are done with: only the learned keys travel to the workers
+        self.cleaner.learned = learned
+        self.stats.learned = sum(len(keys) for keys in learned.values())
+
+
+class GroupDuplicates(Stage):
+    """The duplicate level: every article's signature (from :class:`Fingerprint`) into a
+    :class:`~cleaner.duplicates.DuplicateIndex`, then ``duplicate_of`` and ``duplicate_score``.
+
+    ``index`` (a :class:`cleaner.index.CorpusIndex`): a copy of an indexed article points at it and
+    takes no part in grouping the rest.
+    """
+
+    name = "group-duplicates"
+
+    def __init__(self, config: Config, stats: Stats, index=None):
+        self.duplicates = DuplicateIndex(config.duplicates)
+        self.stats, self.index = stats, index
+        self.known = {}  # id -> the indexed article it copies
+        self.matches = {}
+
+    def observe(self, doc: Document) -> Document:
+        hit = None
+        if self.index is not None:
+            hit = self.index.match(doc.signature, path=doc.source, record=doc.id if doc.source_line else None)
+        if hit is not None:
+            self.known[doc.id] = hit
+        self.duplicates.add(doc.id, None if hit else doc.signature, date=doc.date)
+        doc.signature = None
+        return doc
+
+    def finish(self) -> None:
+        self.matches = self.duplicates.assign()
+        self.duplicates = None
+        self.stats.duplicates = sum(m.canonical is not None for m in self.matches.values()) + len(self.known)
+
+    def apply(self, doc: Document) -> Document:
+        hit = self.known.get(doc.id)
+        match = self.matches[doc.id]
+        doc.duplicate_of, doc.duplicate_score = (hit.id, hit.score) if hit else (match.canonical, match.score)
+        return doc
+
+
+class GroupStories(Stage):
+    """The story level: canonical articles into a :class:`~cleaner.stories.StoryIndex`; every article
+    gets the story of its canonical (a copy of an indexed article, the story that article starts)."""
+
+    name = "group-stories"
+
+    def __init__(self, config: Config, stats: Stats):
+        self.index = StoryIndex(config.stories)
+        self.stats = stats
+        self.story_of: dict[str, str] = {}
+
+    def observe(self, doc: Document) -> Document:
+        if doc.duplicate_of is None:
+            self.index.add(doc.id, doc.text, lang=doc.lang, date=doc.date)
+        return doc
+
+    def finish(self) -> None:
+        self.story_of = self.index.assign()
+        self.stats.stories = len(set(self.story_of.values()))
+
+    def apply(self, doc: Document) -> Document:
+        key = doc.duplicate_of or doc.id
+        doc.story = self.story_of.get(key) or story_id(key)
+        return doc
