@@ -1,6 +1,6 @@
-"""``cleaner index build|update|stats``, and the ``--index``/``--no-index`` options of check, dedup and run.
+"""``cleaner index build | update | stats``: a thin layer over :class:`cleaner.index.CorpusIndex`.
 
-A thin layer over :class:`cleaner.index.CorpusIndex`; imports it lazily so ``cleaner --help`` stays fast.
+The index module (sqlite, numpy) is imported inside the commands, so ``cleaner --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -11,73 +11,46 @@ from typing import List, Optional
 
 import typer
 
+from ..errors import CleanerError
+from ..rulebook import Rulebook
+from .common import INDEX, build_config, exits
+
 index_app = typer.Typer(help="Build, update and inspect the persistent corpus index (one SQLite file).", no_args_is_help=True)
 
-INDEX = typer.Option(None, "--index", help="Corpus index file (default: .cleaner/index.sqlite at the repository root, used when it exists).")
-NO_INDEX = typer.Option(False, "--no-index", help="Do not use a corpus index even if one exists.")
-REPORT_STORIES = typer.Option(False, "--report-stories", help="With an index: report STY001 (informational) when an article joins an indexed article's story.")
 _CONFIG = typer.Option(None, "--config", help="Configuration file (default: nearest cleaner.toml or pyproject.toml with [tool.cleaner]).")
 _RULES = typer.Option(None, "--rules", help="Extra rule pack file or folder (repeatable); the index stores signatures of the cleaned text.")
 _JOBS = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default 1).")
 _QUIET = typer.Option(False, "--quiet", "-q", help="No summary on stderr.")
 
 
-def corpus_index(config, index: Optional[Path], no_index: bool, *, report_stories: bool = False):
-    """The index to use for a command: ``--index PATH``, else the default one when it exists, else None."""
-    from .index import open_index
-
-    if no_index:
-        return None
-    corpus = open_index(config, index, required=index is not None)
-    if corpus is not None:
-        corpus.report_stories = report_stories
-    return corpus
+def _report(error) -> None:
+    typer.echo(f"error: {error}", err=True)
 
 
-def _errors():
-    from .cli import _fail
+def _target(index: Optional[Path]) -> Path:
+    from ..index import default_index_path
 
-    def report(error) -> None:
-        typer.echo(f"error: {error}", err=True)
-
-    return report, _fail
+    return Path(index) if index else default_index_path()
 
 
 def _index_files(verb: str, paths, index: Optional[Path], config, rules, jobs, quiet: bool) -> None:
     """``build`` (a new index of PATHS) or ``update`` (what changed), with the configured rules."""
-    from .cli import build_config
-    from .errors import CleanerError
-    from .index import CorpusIndex
-    from .rulebook import Rulebook
+    from ..index import CorpusIndex
 
-    from .cli import Terminated
-
-    report, fail = _errors()
     kept = "the index was not changed" if verb == "build" else "the index keeps the batches committed so far"
-    try:
+    with exits(stopped=kept):
         cfg = build_config(config, rules, jobs=jobs)
         rulebook = Rulebook.configured(cfg.strip)
-        if verb == "build":  # built beside the index, swapped in when complete
-            stats = CorpusIndex.rebuild(_target(index), cfg, paths, rulebook, jobs=cfg.jobs, on_error=report)
-        else:
-            with CorpusIndex.open(_target(index), cfg) as corpus:
-                stats = corpus.update(paths, rulebook, jobs=cfg.jobs, on_error=report)
-    except CleanerError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"{_target(index)}: cannot write the index: {exc.strerror or exc}")
-    except Terminated:
-        fail(f"terminated; {kept}", 143)
-    except KeyboardInterrupt:
-        fail(f"interrupted; {kept}", 130)
+        try:
+            if verb == "build":  # built beside the index, swapped in when complete
+                stats = CorpusIndex.rebuild(_target(index), cfg, paths, rulebook, jobs=cfg.jobs, on_error=_report)
+            else:
+                with CorpusIndex.open(_target(index), cfg) as corpus:
+                    stats = corpus.update(paths, rulebook, jobs=cfg.jobs, on_error=_report)
+        except OSError as exc:
+            raise CleanerError(f"{_target(index)}: cannot write the index: {exc.strerror or exc}") from None
     if not quiet:
         typer.echo(f"{'built' if verb == 'build' else 'updated'} {_target(index)}: {stats.summary()}", err=True)
-
-
-def _target(index: Optional[Path]) -> Path:
-    from .index import default_index_path
-
-    return Path(index) if index else default_index_path()
 
 
 @index_app.command("build")
@@ -113,16 +86,11 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Size on disk, files, articles, canonicals, duplicates, LSH bucket rows and story terms."""
-    from .cli import build_config
-    from .errors import CleanerError
-    from .index import CorpusIndex
+    from ..index import CorpusIndex
 
-    _, fail = _errors()
-    try:
+    with exits():
         with CorpusIndex.open(_target(index), build_config(config)) as corpus:
             figures = corpus.stats()
-    except CleanerError as exc:
-        fail(str(exc))
     if as_json:
         typer.echo(json.dumps(figures, indent=2))
         return

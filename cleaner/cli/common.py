@@ -1,0 +1,154 @@
+"""What every command shares: option bundles (defined once), the configuration from file and
+options, the reporter on standard error, and the one path from an error to an exit code.
+
+Exit codes: 0 success; 1 findings (``check``) or inputs skipped (``clean``/``dedup``/``run``);
+2 usage, configuration or rule errors, unreadable inputs under ``check``, ``--strict``, or a failure
+of cleaner itself; 130 interrupted (^C); 143 terminated (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator, List, NoReturn, Optional
+
+import typer
+
+from ..config import Config, load_config
+from ..documents import Document
+from ..errors import CleanerError, InputError
+
+PATHS = typer.Argument(..., help="Files (.txt .md .html .htm .jsonl .jsonl.gz), folders (walked recursively, sorted), or - for JSONL on stdin.")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write JSONL to this file (atomically), or cleaned files under DIR/ when it ends with / or is a folder. Default: stdout.")
+RULES = typer.Option(None, "--rules", help="Extra rule pack file or folder (repeatable).")
+SELECT = typer.Option(None, "--select", help="Only these rule codes or code prefixes (comma-separated, repeatable).")
+IGNORE = typer.Option(None, "--ignore", help="Leave out these rule codes or code prefixes (comma-separated, repeatable).")
+CONFIG = typer.Option(None, "--config", help="Configuration file (default: nearest cleaner.toml or pyproject.toml with [tool.cleaner]).")
+JOBS = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes for per-article work (default 1).")
+ID_FIELD = typer.Option(None, "--id-field", help="JSONL field holding the article id (default id).")
+TEXT_FIELD = typer.Option(None, "--text-field", help="JSONL field holding the article text (default text).")
+LEARN = typer.Option(None, "--learn/--no-learn", help="Learn lines a site repeats and remove them as REP001 (default: automatic when a site has enough articles).")
+STRICT = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 2, no output file written).")
+QUIET = typer.Option(False, "--quiet", "-q", help="No summary or progress on stderr.")
+EXPLAIN = typer.Option(False, "--explain", help="Print each article for auditing, removed lines marked with their rule, instead of JSONL.")
+EXCLUDE = typer.Option(None, "--exclude", metavar="GLOB", help="Leave out files and folders matching GLOB inside the folders given (repeatable; gitignore-like, relative to each folder). Files named on the command line are always read.")
+INDEX = typer.Option(None, "--index", help="Corpus index file (default: .cleaner/index.sqlite at the repository root, used when it exists).")
+NO_INDEX = typer.Option(False, "--no-index", help="Do not use a corpus index even if one exists.")
+REPORT_STORIES = typer.Option(False, "--report-stories", help="With an index: report STY001 (informational) when an article joins an indexed article's story.")
+DROP_DUPLICATES = typer.Option(False, "--drop-duplicates", help="Leave non-canonical copies out of the output.")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like ^C so that every cleanup runs (atomic writers remove their temporary
+    files, SQLite transactions roll back) and no command prints a traceback."""
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def exits(*, strict: bool = False, stopped: str = "no output file written") -> Iterator[None]:
+    """The one path from an error to a message and an exit code, for every command.
+
+    An :class:`InputError` escapes only under ``--strict`` (the reporter raises it); any other
+    :class:`CleanerError` is the user's setting or file; ^C and SIGTERM say what was left
+    (``stopped``); anything else is cleaner's own failure: exit 2, never a traceback.
+    """
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except InputError as exc:
+        fail(f"{exc} (stopped: --strict)" if strict else str(exc))
+    except CleanerError as exc:
+        fail(str(exc))
+    except Terminated:
+        fail(f"terminated; {stopped}", 143)
+    except KeyboardInterrupt:
+        fail(f"interrupted; {stopped}", 130)
+    except Exception as exc:  # noqa: BLE001 - exit 1 would read as "findings"; a traceback helps no user
+        fail(f"cleaner failed: {type(exc).__name__}: {exc} (please report this)")
+
+
+def codes(values: Optional[List[str]]) -> tuple[str, ...]:
+    """``--select A,B --select C`` -> ``("A", "B", "C")``."""
+    return tuple(c.strip() for v in values or () for c in v.split(",") if c.strip())
+
+
+def build_config(
+    config_path: Optional[Path] = None,
+    rules: Optional[List[str]] = None,
+    select: Optional[List[str]] = None,
+    ignore: Optional[List[str]] = None,
+    jobs: Optional[int] = None,
+    id_field: Optional[str] = None,
+    text_field: Optional[str] = None,
+    learn: Optional[bool] = None,
+    exclude: Optional[List[str]] = None,
+) -> Config:
+    """The configuration file's settings with the command-line options on top (``--exclude`` adds to ``exclude``)."""
+    config, _ = load_config(config_path)
+    strip: dict = {"rules": config.strip.rules + tuple(str(Path(r).resolve()) for r in rules or ())}
+    if select:  # the command line's selection replaces the file's selection and its ignores
+        strip["select"], strip["ignore"] = codes(select), ()
+    if ignore:
+        strip["ignore"] = (() if select else config.strip.ignore) + codes(ignore)
+    if learn is not None:
+        strip["learn"] = learn
+    top = {k: v for k, v in (("jobs", jobs), ("id_field", id_field), ("text_field", text_field)) if v is not None}
+    if exclude:
+        top["exclude"] = (*config.exclude, *exclude)
+    return config.replace(strip=strip, **top)
+
+
+def corpus_index(config: Config, index: Optional[Path], no_index: bool, *, report_stories: bool = False):
+    """The index to use for a command: ``--index PATH``, else the default one when it exists, else None."""
+    from ..index import (
+        open_index,  # sqlite and numpy only for commands that use an index
+    )
+
+    if no_index:
+        return None
+    corpus = open_index(config, index, required=index is not None)
+    if corpus is not None:
+        corpus.report_stories = report_stories
+    return corpus
+
+
+class Reporter:
+    """Prints input errors, progress on a terminal, and the summary, all on stderr."""
+
+    def __init__(self, quiet: bool, strict: bool):
+        self.quiet, self.strict = quiet, strict
+        self.errors = 0
+        self.tty = sys.stderr.isatty() and not quiet
+        self._last = 0.0
+
+    def error(self, error: InputError) -> None:
+        self.errors += 1
+        self._clear()
+        if self.strict:
+            raise error
+        typer.echo(f"error: {error}", err=True)
+
+    def progress(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for n, doc in enumerate(docs, 1):
+            if self.tty and time.monotonic() - self._last > 0.2:
+                self._last = time.monotonic()
+                sys.stderr.write(f"\r{n} articles…")
+                sys.stderr.flush()
+            yield doc
+        self._clear()
+
+    def _clear(self) -> None:
+        if self.tty and self._last:
+            sys.stderr.write("\r\033[K")
+            self._last = 0.0
+
+    def summary(self, text: str) -> None:
+        if not self.quiet:
+            typer.echo(text, err=True)
