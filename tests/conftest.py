@@ -1,8 +1,10 @@
-"""Shared helpers for the CLI tests: run the real ``cleaner`` in a subprocess, seeds, fixtures.
+"""Shared helpers for the CLI tests: run the real ``cleaner``, seeds, fixtures.
 
-Every CLI test runs ``python -m cleaner`` with ``PYTHONPATH`` pointing at this checkout, in a
-temporary working directory, so what is tested is the checkout's package and no configuration
-file of the developer's tree leaks in.
+Most CLI tests run in this process (:func:`invoke`, typer's runner, in a temporary working
+directory, failing on any escaped exception); tests where the process itself matters (signals,
+stdout as a file descriptor, other users, ``--jobs``, the entry point) run ``python -m cleaner``
+in a subprocess (:func:`run_cli`) with ``PYTHONPATH`` pointing at this checkout. Either way no
+configuration file of the developer's tree leaks in.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ import shutil
 import subprocess
 import sys
 import unicodedata
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -132,24 +132,6 @@ def kept_paragraphs(name: str) -> list[str]:
 
 def assert_clean_stderr(stderr: str) -> None:
     assert "Traceback" not in stderr, stderr
-
-
-class Parallel:
-    """Start independent jobs (each a zero-argument callable, typically a few CLI runs in its own
-    folder) on a thread pool at once; ``results[name]`` waits for that job and returns its value
-    or raises its exception, so one failing job fails only the tests that use it.
-
-    Each CLI run spends about half a second importing; running them side by side keeps the
-    suite's wall time low on a multi-core machine without any plugin.
-    """
-
-    def __init__(self, jobs: dict[str, Callable[[], object]], workers: int | None = None):
-        self._pool = ThreadPoolExecutor(max_workers=workers or max(2, os.cpu_count() or 2))
-        self._futures: dict[str, Future] = {name: self._pool.submit(job) for name, job in jobs.items()}
-        self._pool.shutdown(wait=False)
-
-    def __getitem__(self, name: str):
-        return self._futures[name].result()
 
 
 @pytest.fixture(scope="session")

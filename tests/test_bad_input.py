@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import SEED_A, SEEDS_DIR, UNRELATED_TXT, Parallel, assert_clean_stderr, by_id, invoke, read_jsonl, run_cli
+from conftest import SEED_A, SEEDS_DIR, UNRELATED_TXT, assert_clean_stderr, by_id, invoke, read_jsonl, run_cli
 
 BROKEN_HTML = (
     '<html><head><title>Broken page</title></head><body>'
@@ -68,38 +68,38 @@ BAD_RULES = {
 
 def job_batch(base):
     make_batch(base / "batch")
-    return SimpleNamespace(work=base, proc=run_cli("run", "batch", "-o", "out.jsonl", cwd=base))
+    return SimpleNamespace(work=base, proc=invoke("run", "batch", "-o", "out.jsonl", cwd=base))
 
 
 def job_strict(name):
     def job(base):
         make_batch(base / "batch")
         # The good file comes first: its record must not reach a partial output file either.
-        proc = run_cli("run", "batch/a_good.txt", f"batch/{name}", "--strict", "-o", "out.jsonl", cwd=base)
+        proc = invoke("run", "batch/a_good.txt", f"batch/{name}", "--strict", "-o", "out.jsonl", cwd=base)
         return SimpleNamespace(work=base, proc=proc)
     return job
 
 
 def job_strict_once(base):
     make_batch(base / "batch")
-    return run_cli("run", "batch/binary.txt", "--strict", "-q", cwd=base)
+    return invoke("run", "batch/binary.txt", "--strict", "-q", cwd=base)
 
 
 def job_stdin(base):
     data = b'{"id": "s1", "text": "Fine record from standard input."}\nnot json at all\n{"id": "s3"}\n'
-    return run_cli("run", "-", cwd=base, input=data)
+    return invoke("run", "-", cwd=base, input=data)
 
 
 def job_check(base):
     make_batch(base / "batch")
-    return run_cli("check", "batch", cwd=base)
+    return invoke("check", "batch", cwd=base)
 
 
 def job_bad_rule(kind):
     def job(base):
         (base / "my_rules.toml").write_text(BAD_RULES[kind][0], encoding="utf-8")
         shutil.copytree(SEEDS_DIR, base / "seeds")
-        proc = run_cli("run", "seeds", "--rules", "my_rules.toml", "-o", "out.jsonl", cwd=base)
+        proc = invoke("run", "seeds", "--rules", "my_rules.toml", "-o", "out.jsonl", cwd=base)
         return SimpleNamespace(work=base, proc=proc)
     return job
 
@@ -107,12 +107,12 @@ def job_bad_rule(kind):
 def job_bad_rule_other_commands(base):
     (base / "my_rules.toml").write_text(BAD_RULES["invalid_regex"][0], encoding="utf-8")
     shutil.copytree(SEEDS_DIR, base / "seeds")
-    return [run_cli(*args, "--rules", "my_rules.toml", cwd=base) for args in (("rules", "test"), ("check", "seeds"))]
+    return [invoke(*args, "--rules", "my_rules.toml", cwd=base) for args in (("rules", "test"), ("check", "seeds"))]
 
 
 def job_not_toml(base):
     (base / "broken.toml").write_text('[pack\nname = "x"\n', encoding="utf-8")
-    return run_cli("rules", "list", "--rules", "broken.toml", cwd=base)
+    return invoke("rules", "list", "--rules", "broken.toml", cwd=base)
 
 
 def job_missing_fields(base):
@@ -123,7 +123,7 @@ def job_missing_fields(base):
         ["not", "an", "object"],
     ]
     (base / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return run_cli("clean", "in.jsonl", cwd=base)
+    return invoke("clean", "in.jsonl", cwd=base)
 
 
 JOBS = {
@@ -142,7 +142,7 @@ JOBS = {
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     bases = {name: tmp_path_factory.mktemp(name.replace(":", "_").replace(".", "_")) for name in JOBS}
-    return Parallel({name: (lambda job=job, base=bases[name]: job(base)) for name, job in JOBS.items()})
+    return {name: job(bases[name]) for name, job in JOBS.items()}  # in-process: each run takes milliseconds
 
 
 def test_batch_exits_1_without_traceback(runs):

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import SEED_A, SEED_B, SEEDS_DIR, Parallel, assert_clean_stderr, by_id, read_jsonl, run_cli
+from conftest import SEED_A, SEED_B, SEEDS_DIR, assert_clean_stderr, by_id, read_jsonl
+from conftest import invoke as run_cli
 
 PREV = "Previous articleChallenges to Gaza Ceasefire Are Arising Quickly"
 CREDIT = "Photo Credit: Marine Corps Sgt. Branden Bourque"
@@ -75,7 +76,7 @@ JOBS = {
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     bases = {name: tmp_path_factory.mktemp(name.replace(":", "_")) for name in JOBS}
-    return Parallel({name: (lambda j=j, base=bases[name]: j(base)) for name, j in JOBS.items()})
+    return {name: j(bases[name]) for name, j in JOBS.items()}  # in-process: each run takes milliseconds
 
 
 def test_pyproject_tool_cleaner_found_upward(runs):
