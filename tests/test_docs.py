@@ -30,7 +30,7 @@ ALL = commands(app)
 def test_the_command_list_is_what_the_issue_asks_for():
     assert ALL == sorted(
         ["clean", "dedup", "run", "check", "rules list", "rules show", "rules test", "rules learn",
-         "index build", "index update", "index stats"]
+         "index build", "index update", "index stats", "report"]
     )
 
 

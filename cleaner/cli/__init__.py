@@ -19,6 +19,7 @@ from .batch import clean, dedup, run
 from .check import check
 from .common import Terminated
 from .index import index_app
+from .report import report
 from .rules import rules_app
 
 app = typer.Typer(
@@ -27,7 +28,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for command in (clean, dedup, run, check):
+for command in (clean, dedup, run, check, report):
     app.command()(command)
 app.add_typer(rules_app, name="rules")
 app.add_typer(index_app, name="index")
