@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 import pytest
 from bs4 import BeautifulSoup
 
-from cleaner.html_report import ARTICLE_TERMS, ReportBuilder, build_report, read_result, render_html
+from cleaner.html_report import render_html
+from cleaner.report_model import ARTICLE_TERMS, ReportBuilder, build_report, read_result
 from cleaner.terms import tokenize
 from conftest import SEED_A, SEED_B, SEEDS_DIR, UNRELATED_TXT, by_id, invoke, read_jsonl, seed_text
 
