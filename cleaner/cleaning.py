@@ -1,7 +1,7 @@
 """What "cleaned" means: the one definition that ``run``, ``check`` and the corpus index share.
 
-A :class:`Cleaner` holds the configured normalisation, the selected rulebook, the shape heuristics and
-the lines each site repeats (learned from a corpus, see :mod:`cleaner.learn`). Its :meth:`Cleaner.clean`
+A :class:`Cleaner` holds the configured normalisation, the selected rulebook and the lines each site
+repeats (learned from a corpus, see :mod:`cleaner.learn`). Its :meth:`Cleaner.clean`
 normalises an article and strips its boilerplate in one call, returning everything a caller may need:
 the cleaned text, the normalised text the removals are numbered against, the line fixes and the
 removals with their codes. Pipelines that learn site lines first normalise every article
@@ -57,7 +57,6 @@ class Cleaner:
         self.config = config or Config()
         self.rulebook = rulebook if rulebook is not None else Rulebook.configured(self.config.strip)
         self.learned: Learned = learned or {}
-        self.shapes = frozenset(self.config.strip.shapes)
 
     def with_learned(self, learned: Learned) -> "Cleaner":
         """The same cleaner with these learned site lines."""
@@ -67,7 +66,7 @@ class Cleaner:
         return normalize_text(text, self.config.normalize)
 
     def strip(self, normalized: str, site: str | None) -> Stripped:
-        return strip_text(normalized, self.rulebook, site=site, learned=self.learned.get(site), shapes=self.shapes)
+        return strip_text(normalized, self.rulebook, site=site, learned=self.learned.get(site))
 
     def clean(self, text: str, site: str | None = None) -> Cleaned:
         normalized = self.normalize(text)

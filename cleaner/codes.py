@@ -2,9 +2,9 @@
 
 Two kinds of code exist. *Pack codes* (``NAV001``, ``CRD002``, ...) are the rules of the loaded rule
 packs (see :mod:`cleaner.rulebook`). *Built-in codes* are defined here and nowhere else: normalisation
-(``NRM``), shape heuristics (``SHP``), lines learned per site (``REP``), duplicates (``DUP``) and stories
-(``STY``) and check's own findings (``CHK``). The modules that produce built-in codes import them from here, so this module imports no
-other part of cleaner except its errors.
+(``NRM``), lines learned per site (``REP``), duplicates (``DUP``) and stories (``STY``) and check's own
+findings (``CHK``). The modules that produce built-in codes import them from here, so this module
+imports no other part of cleaner except its errors.
 
 ``select``/``ignore`` take codes or code prefixes; :func:`check_selection` refuses one that matches no
 known code, with the closest known codes suggested (as ruff does), because a typo there would otherwise
@@ -44,20 +44,6 @@ BUILTIN: tuple[Code, ...] = (
     Code("NRM006", "character-form", "ligatures, character widths or quotes would be changed"),
     Code("NRM007", "trailing-whitespace", "trailing whitespace would be removed"),
     Code(
-        "SHP001",
-        "tail-furniture",
-        "A short line that does not end a sentence (a related headline, a label, a tag list), standing in "
-        "the tail after a line a rule already removed as boilerplate: once site furniture starts after the "
-        "article, what follows in that shape is furniture too. Never in the body; a list that ends an "
-        "article before any boilerplate is kept. Off by default; enable with the `shapes` setting.",
-    ),
-    Code(
-        "SHP002",
-        "bare-link-or-address",
-        "A line outside the body that is only a web address, an e-mail address or a handle: a link left "
-        "over from the page, not article text. Off by default; enable with the `shapes` setting.",
-    ),
-    Code(
         "REP001",
         "repeated-site-line",
         "A line that recurs in many articles of one site (in at least learn_min_share of them, and in at "
@@ -88,9 +74,8 @@ BUILTIN: tuple[Code, ...] = (
 )
 
 _BY_CODE = {c.code: c for c in BUILTIN}
-#: The normalisation codes (NRM), the shape codes that the ``shapes`` setting accepts (SHP).
+#: The normalisation codes (NRM).
 NORMALIZATION = tuple(c.code for c in BUILTIN if c.code.startswith("NRM"))
-SHAPES = tuple(c.code for c in BUILTIN if c.code.startswith("SHP"))
 #: Codes reported for information only: they never make ``check`` fail.
 INFORMATIONAL = frozenset(c.code for c in BUILTIN if c.informational)
 

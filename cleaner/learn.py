@@ -17,11 +17,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .config import StripConfig
-from .rulebook import word_count
+from .text import count_words
 
 #: The code learned lines are removed under (described in :mod:`cleaner.codes`).
 CODE = "REP001"
-#: Lines longer than this are never learned: site furniture is short, article text is not.
+#: Lines of more words than this (:func:`cleaner.text.count_words`) are never learned: site furniture
+#: is short, article text is not.
 MAX_WORDS = 40
 #: Lossy-counting bucket width (1 / error).
 BUCKET = 100
@@ -66,11 +67,8 @@ class SiteLines:
         if digest in self._seen:
             return
         self._seen.add(digest)
-        keys = {line_key(line) for line in text.split("\n") if line.strip() and word_count(line) <= MAX_WORDS}
+        keys = {line_key(line) for line in text.split("\n") if line.strip() and count_words(line) <= MAX_WORDS}
         self.sites.setdefault(site, _Site()).add(keys)
-
-    def articles(self, site: str | None) -> int:
-        return self.sites[site].articles if site in self.sites else 0
 
     def enabled(self) -> bool:
         """Whether learning runs: forced on or off, or "auto": some site has enough articles."""

@@ -26,7 +26,6 @@ _STEP_CODES = {
     "remove_terminal_escapes": "NRM003",
     "remove_control_chars": "NRM003",
     "fix_line_breaks": "NRM004",
-    "normalize": "NRM005",
     "fix_latin_ligatures": "NRM006",
     "fix_character_width": "NRM006",
     "uncurl_quotes": "NRM006",
@@ -76,12 +75,14 @@ def _ftfy_config(config: NormalizeConfig) -> ftfy.TextFixerConfig:
 
 
 def _codes(explanation: list[tuple[str, str]] | None) -> set[str]:
+    """The codes of ftfy's explanation steps: ``("normalize", "NFC")`` is the Unicode form (NRM005), an
+    ``apply`` step the code of its fixer, and an encoding step or another fixer repairs mojibake (NRM001)."""
     codes = set()
     for kind, name in explanation or ():
-        if kind in ("encode", "decode", "transcode") or name not in _STEP_CODES:
-            codes.add(_STEP_CODES.get(name, "NRM001"))
+        if kind == "normalize":
+            codes.add("NRM005")
         else:
-            codes.add(_STEP_CODES[name])
+            codes.add(_STEP_CODES.get(name, "NRM001") if kind == "apply" else "NRM001")
     return codes
 
 
@@ -93,23 +94,54 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+#: A line is normalised again until nothing changes; this bounds the passes (one or two suffice in practice).
+MAX_PASSES = 5
+
+
+def _normalize_once(text: str, config: NormalizeConfig, fixer: ftfy.TextFixerConfig) -> tuple[str, set[str]]:
+    """One pass of ftfy and trailing whitespace over each ``\\n``-separated part of ``text``."""
+    parts, codes = [], set()
+    for part in text.split("\n"):
+        if not part.isascii() or "&" in part or "\x1b" in part or not part.isprintable():
+            result = ftfy.fix_and_explain(part, fixer)
+            if result.text != part:
+                part = result.text
+                codes |= _codes(result.explanation)
+        if config.strip_whitespace:
+            stripped = _TRAILING.sub("", part)
+            if stripped != part:
+                codes.add("NRM007")
+                part = stripped
+        parts.append(part)
+    return "\n".join(parts), codes
+
+
 def normalize_line(line: str, config: NormalizeConfig, fixer: ftfy.TextFixerConfig | None = None) -> tuple[str, set[str]]:
-    """One line, normalised, and the codes of what changed it (empty when unchanged)."""
+    """One line, normalised, and the codes of what changed it (empty when unchanged).
+
+    The result holds a ``\\n`` where a line break was fixed (U+2028, a lone ``\\r``...). It is a
+    fixed point: normalising its lines again changes nothing. ftfy's choices depend on the whole
+    string it sees, so a pass can leave work for the next one (trailing whitespace that kept
+    ftfy from decoding mojibake, a fixed line break that splits a line into parts decoded on their
+    own); the passes repeat, each over the parts, until nothing changes.
+    """
+    fixer = fixer or _ftfy_config(config)
     fixed, codes = line, set()
-    if not line.isascii() or "&" in line or "\x1b" in line or not line.isprintable():
-        result = ftfy.fix_and_explain(line, fixer or _ftfy_config(config))
-        if result.text != line:
-            fixed, codes = result.text, _codes(result.explanation)
-    if config.strip_whitespace:
-        stripped = _TRAILING.sub("", fixed)
-        if stripped != fixed:
-            codes.add("NRM007")
-            fixed = stripped
+    for _ in range(MAX_PASSES):
+        again, found = _normalize_once(fixed, config, fixer)
+        if again == fixed:
+            break
+        fixed, codes = again, codes | found
     return fixed, codes
 
 
 def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> Normalized:
-    """Normalise ``text`` line by line; lines keep their numbers unless a line break is fixed."""
+    """Normalise ``text`` line by line; lines keep their numbers unless a line break is fixed.
+
+    Idempotent: normalising the result again changes nothing. Blank lines at the end are dropped
+    with the final line end (``"body\\n\\n"`` gives ``"body"``), as no ``\\n``-joined text could
+    tell a trailing blank line from a final line end.
+    """
     fixer = _ftfy_config(config)
     out: list[str] = []
     fixes: list[LineFix] = []
@@ -118,4 +150,4 @@ def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> No
         if codes:
             fixes.append(LineFix(number, line, fixed, tuple(sorted(codes))))
         out.append(fixed)
-    return Normalized("\n".join(out), tuple(fixes))
+    return Normalized("\n".join(out).rstrip("\n"), tuple(fixes))

@@ -49,7 +49,7 @@ def _reason(code: str, rulebook: Rulebook | None) -> str:
     return f"{code} {rule.name}" if rule else code
 
 
-def render_findings(result: CheckResult, fmt: str, *, fixing: bool = False) -> str:
+def render_findings(result: CheckResult, fmt: str) -> str:
     """Findings as ``text`` (one per line), ``json`` (an array) or ``github`` (annotations)."""
     if fmt == "json":
         return json.dumps([f.to_dict() for f in result.findings], ensure_ascii=False, indent=2) + "\n"

@@ -16,7 +16,7 @@ case_sensitive   no        default false
 where            no        ``anywhere`` (default), ``head`` (before the first body paragraph)
                            or ``tail`` (after the last body paragraph)
 action           no        ``line`` (default) or ``rest``: the line and everything after it
-max_words        no        the line may have at most this many words
+max_words        no        the line may have at most this many words (:func:`~cleaner.text.count_words`)
 with_next        no        also remove up to N following short lines (captions)
 with_previous    no        also remove up to N preceding short lines
 sites            no        only for articles of these sites (``site`` field or ``url`` host)
@@ -45,8 +45,8 @@ from typing import Any, Iterable
 
 from .codes import all_codes, check_selection
 from .errors import RuleError
+from .text import count_words
 
-WORD = re.compile(r"\w+")
 CODE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 WHERE = ("anywhere", "head", "tail")
@@ -61,10 +61,6 @@ def builtin_rules_dir() -> Path:
     here = Path(__file__).resolve().parent
     installed = here / "rules"
     return installed if installed.is_dir() else here.parent / "rules"
-
-
-def word_count(line: str) -> int:
-    return len(WORD.findall(line))
 
 
 #: CPU seconds one search of one rule in one line may take before it is stopped (counted as no match).
@@ -186,7 +182,7 @@ class Rule:
         """
         try:  # the whole body: the watchdog may stop this call anywhere in it
             if self.max_words is not None:
-                if (words if words is not None else word_count(line)) > self.max_words:
+                if (words if words is not None else count_words(line)) > self.max_words:
                     return False
             if _WATCHDOG.armed and get_ident() == MAIN_THREAD:  # the common case, kept short
                 return self.regex.search(line) is not None
@@ -387,7 +383,7 @@ class Rulebook:
         for rule in self.rules:
             lines = [(e, True) for e in rule.must_match] + [(e, False) for e in rule.must_not_match] + [(p, None) for p in PROBES]
             for line, expected in lines:
-                fits = expected is None or rule.max_words is None or word_count(line.strip()) <= rule.max_words
+                fits = expected is None or rule.max_words is None or count_words(line.strip()) <= rule.max_words
                 try:
                     found = fits and rule.search(line.strip())
                 except RuleTimeout:

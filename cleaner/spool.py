@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import tempfile
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from .documents import Document
 
@@ -19,13 +19,6 @@ class Spool:
     def add(self, doc: Document) -> None:
         pickle.dump(doc, self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self._count += 1
-
-    def extend(self, docs: Iterable[Document]) -> None:
-        for doc in docs:
-            self.add(doc)
-
-    def __len__(self) -> int:
-        return self._count
 
     def __iter__(self) -> Iterator[Document]:
         self._file.flush()

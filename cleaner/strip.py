@@ -1,7 +1,8 @@
 """Boilerplate stripping: decide, line by line, what a rulebook removes from an article.
 
 An article is a list of lines; blank lines never count for position. A *body line* is a
-line of at least :data:`BODY_MIN_WORDS` words ending in sentence punctuation. The *head* is
+line of at least :data:`BODY_MIN_WORDS` words (as :func:`cleaner.text.count_words` counts them, like
+every limit here) ending in sentence punctuation. The *head* is
 every line before the first body line, the *tail* every line after the last one (an article
 with no body line is all head and all tail). Rules with ``where = "head"``/``"tail"`` fire
 only there; ``anywhere`` rules fire on any line.
@@ -15,28 +16,22 @@ from typing import Iterable, Mapping
 
 from .documents import Removal
 from .learn import CODE as LEARNED_CODE, line_key
-from .rulebook import Rule, Rulebook, WORD
+from .rulebook import Rule, Rulebook
+from .text import count_words
 
+#: Words (:func:`cleaner.text.count_words`) a body line has at least.
 BODY_MIN_WORDS = 12
-#: Shape heuristics (codes SHP001, SHP002, described in :mod:`cleaner.codes`) judge lines this short.
-SHAPE_MAX_WORDS = 15
-_LINK_ONLY = re.compile(r"^\W*((https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.]+|@\w+)\W*$", re.I)
+#: Lines a rule's ``with_next``/``with_previous`` take along (captions) have at most this many words.
 CAPTION_MAX_WORDS = 40
-_SENTENCE_END = re.compile(r"[.!?…\"”’'»)\]。！？]\s*$")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-
-
-def line_words(line: str) -> int:
-    """Words in a line; CJK text counts one word per two characters."""
-    cjk = len(_CJK.findall(line))
-    if not cjk:
-        return len(WORD.findall(line))
-    return len(WORD.findall(_CJK.sub(" ", line))) + cjk // 2
+#: A line ends a sentence when its last character is a full stop, a question or exclamation mark (Latin,
+#: CJK full-width, Arabic ؟), an ellipsis, or a closing quote or bracket, which usually follows one:
+#: English ” ’, German “ ‘ and »…«, French » ›, CJK 」 』 ）.
+_SENTENCE_END = re.compile(r"[.!?…。！？؟\"'”’“‘»«›)\]」』）]\s*$")
 
 
 def is_body_line(line: str, words: int | None = None) -> bool:
     """A line that reads like a paragraph of the article: long and ending a sentence."""
-    words = line_words(line) if words is None else words
+    words = count_words(line) if words is None else words
     return words >= BODY_MIN_WORDS and _SENTENCE_END.search(line) is not None
 
 
@@ -62,21 +57,6 @@ def layout(lines: list[str], words: list[int]) -> Layout:
     return Layout(body[0], body[-1])
 
 
-def shape_code(line: str, words: int, position: str, *, after_furniture: bool = False) -> str | None:
-    """The shape code for a line no rule named, by where it stands and how it looks, or None.
-
-    ``SHP001`` needs ``after_furniture``: the line stands in the tail after a line that a rule
-    already removed there, so a list that ends an article is kept.
-    """
-    if position == "body":
-        return None
-    if _LINK_ONLY.match(line):
-        return "SHP002"
-    if position == "tail" and after_furniture and words <= SHAPE_MAX_WORDS and not _SENTENCE_END.search(line):
-        return "SHP001"
-    return None
-
-
 def _fires(rule: Rule, position: str) -> bool:
     return rule.where == "anywhere" or rule.where == position
 
@@ -87,7 +67,6 @@ def find_removals(
     *,
     site: str | None = None,
     learned: frozenset[int] | None = None,
-    shapes: frozenset[str] = frozenset(),
 ) -> dict[int, str]:
     """Map line index -> rule code for every line the rules remove.
 
@@ -95,7 +74,7 @@ def find_removals(
     they are removed under ``REP001`` when no rule removed them first.
     """
     stripped = [line.strip() for line in lines]
-    words = [line_words(s) if s else 0 for s in stripped]
+    words = [count_words(s) if s else 0 for s in stripped]
     where = layout(stripped, words)
     rules = [r for r in rulebook if r.applies_to(site)]
     nonblank = [i for i, s in enumerate(stripped) if s]
@@ -125,13 +104,6 @@ def find_removals(
         else:
             if learned and line_key(stripped[i]) in learned:
                 removed[i] = LEARNED_CODE
-    if shapes:
-        furniture_from = min((i for i in removed if where.position(i) == "tail"), default=len(lines))
-        for i in nonblank:
-            if i not in removed:
-                code = shape_code(stripped[i], words[i], where.position(i), after_furniture=i > furniture_from)
-                if code and code in shapes:
-                    removed[i] = code
     return removed
 
 
@@ -141,7 +113,6 @@ class Stripped:
 
     text: str
     removed: tuple[Removal, ...]
-    lines: tuple[str, ...]
     removed_index: Mapping[int, str]
 
 
@@ -151,14 +122,13 @@ def strip_text(
     *,
     site: str | None = None,
     learned: frozenset[int] | None = None,
-    shapes: frozenset[str] = frozenset(),
 ) -> Stripped:
     """Strip boilerplate from normalised ``text``; blank lines are dropped from the result."""
     lines = text.split("\n")
-    removed = find_removals(lines, rulebook, site=site, learned=learned, shapes=shapes)
+    removed = find_removals(lines, rulebook, site=site, learned=learned)
     kept = [line.strip() for i, line in enumerate(lines) if i not in removed and line.strip()]
     removals = tuple(Removal(i + 1, code, lines[i].strip()) for i, code in sorted(removed.items()))
-    return Stripped("\n".join(kept), removals, tuple(lines), removed)
+    return Stripped("\n".join(kept), removals, removed)
 
 
 def render_file(original_lines: list[str], removed: Mapping[int, object]) -> list[str]:
