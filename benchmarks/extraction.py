@@ -6,6 +6,10 @@ against the ground truth with the benchmark's own metric (word 4-gram shingles).
 
     python -m benchmarks.extraction [--extractor NAME] [--split all|dev|heldout]
                                     [--show-removed N] [--write-doc]
+    python -m benchmarks.extraction --html [--repeat N] [--write-doc]
+
+``--html`` runs `cleaner clean` itself (read_paths + Pipeline) on the raw pages
+(html/*.html.gz) and scores it against trafilatura alone in the same run.
 
 The data lives beside the checkout in ../shared (see ../shared/README.md); the
 script exits with a message when it is absent. Pages are split by sorted id:
@@ -105,121 +109,22 @@ class Cleaned:
     removed: list = field(default_factory=list)  # (line, rule, text)
 
 
-def clean_all(pages: list[tuple[str, str, str]], engine: str = "cleaner") -> tuple[str, list[Cleaned]]:
-    """Run cleaner's public API over (id, text, url), or the rules-only stand-in.
+def no_learning():
+    """cleaner's defaults with per-site line learning off: each page is cleaned on the rules alone."""
+    from cleaner import Config
 
-    ``engine="standin"`` applies rules/*.toml alone (no shape heuristics, no learning), which
-    measures the rule packs by themselves; "cleaner" falls back to it if the package is missing.
-    """
-    if engine == "standin":
-        return "rules-only stand-in", standin_clean_texts([text for _, text, _ in pages])
-    try:
-        from cleaner import Config, Document, clean
-    except ImportError:
-        return "stand-in", standin_clean_texts([text for _, text, _ in pages])
-    cfg = _no_learning_config(Config)
+    return Config().replace(strip={"learn": False})
+
+
+def clean_all(pages: list[tuple[str, str, str]]) -> list[Cleaned]:
+    """Run cleaner's public API over (id, text, url), learning off."""
+    from cleaner import Document, clean
+
     docs = [Document(id=pid, text=text, fields={"url": url}) for pid, text, url in pages]
-    out = [Cleaned(d.text, [(r.line, r.rule, r.text) for r in d.removed]) for d in clean(docs, cfg)]
-    return "cleaner", out
+    return [Cleaned(d.text, [(r.line, r.rule, r.text) for r in d.removed]) for d in clean(docs, no_learning())]
 
 
-# --- local stand-in for cleaner's rule engine ---------------------------------
-# Used only while `from cleaner import ...` fails; follows the rule-pack format in
-# rules/*.toml so rules can be measured before the library lands.
-
-_END = tuple('.!?…"”’\')»)。！？')
-
-
-def _is_body_line(line: str) -> bool:
-    text = line.strip()
-    return len(_WORD.findall(text)) >= 12 and text.endswith(_END)
-
-
-def load_rules(folder: Path) -> list[dict]:
-    import tomllib
-    rules = []
-    for path in sorted(folder.glob("*.toml")):
-        pack = tomllib.loads(path.read_text(encoding="utf-8"))
-        for rule in pack.get("rules", []):
-            flags = 0 if rule.get("case_sensitive", False) else re.IGNORECASE
-            rules.append({**rule, "regex": re.compile(rule["pattern"], flags)})
-    return rules
-
-
-def rule_matches(rule: dict, text: str) -> bool:
-    text = text.strip()
-    if "max_words" in rule and len(_WORD.findall(text)) > rule["max_words"]:
-        return False
-    return rule["regex"].search(text) is not None
-
-
-def check_examples(rules: list[dict]) -> list[str]:
-    problems = []
-    for rule in rules:
-        problems += [f"{rule['code']}: must match {x!r}" for x in rule["must_match"] if not rule_matches(rule, x)]
-        problems += [f"{rule['code']}: must not match {x!r}" for x in rule["must_not_match"] if rule_matches(rule, x)]
-    return problems
-
-
-def _standin_clean(text: str, rules: list[dict]) -> Cleaned:
-    lines = text.split("\n")
-    filled = [i for i, x in enumerate(lines) if x.strip()]
-    body = [i for i in filled if _is_body_line(lines[i])]
-    first, last = (body[0], body[-1]) if body else (len(lines), -1)
-    drop: dict[int, str] = {}
-
-    def neighbours(i: int, step: int, n: int) -> list[int]:
-        found, j = [], i + step
-        while n and 0 <= j < len(lines):
-            if lines[j].strip():
-                if len(_WORD.findall(lines[j])) > 40:
-                    break
-                found.append(j)
-                n -= 1
-            j += step
-        return found
-
-    for i in filled:
-        if i in drop:
-            continue
-        where = "head" if i < first else "tail" if i > last else "body"
-        if not body:
-            where = "both"
-        for rule in rules:
-            w = rule.get("where", "anywhere")
-            if w != "anywhere" and where not in (w, "both"):
-                continue
-            if not rule_matches(rule, lines[i]):
-                continue
-            targets = [i] + neighbours(i, 1, rule.get("with_next", 0)) + neighbours(i, -1, rule.get("with_previous", 0))
-            if rule.get("action", "line") == "rest":
-                targets += [j for j in filled if j > i]
-            for j in targets:
-                drop.setdefault(j, rule["code"])
-            break
-    kept = [x for j, x in enumerate(lines) if j not in drop]
-    return Cleaned("\n".join(kept), [(j + 1, code, lines[j]) for j, code in sorted(drop.items())])
-
-
-def standin_clean_texts(texts: list[str]) -> list[Cleaned]:
-    rules = load_rules(ROOT / "rules")
-    return [_standin_clean(t, rules) for t in texts]
-
-
-def _no_learning_config(config_cls):
-    """Config with per-site line learning off: each page is cleaned on its own rules only."""
-    try:
-        return config_cls(learn=False)
-    except TypeError:
-        pass
-    try:
-        from cleaner import StripConfig
-        return config_cls(strip=StripConfig(learn=False))
-    except (ImportError, TypeError):
-        return config_cls()
-
-
-# --- report -----------------------------------------------------------------
+# --- report ---------------------------------------------------------------
 
 @dataclass
 class Row:
@@ -230,10 +135,15 @@ class Row:
     true_removed: int
 
 
-def evaluate(extractor: str, ids: list[str], truth: dict, show: int, engine: str) -> tuple[Row, str]:
+def evaluate(extractor: str, ids: list[str], truth: dict, show: int) -> Row:
     output = load_json(DATA / "output" / f"{extractor}.json")
     pages = [(pid, (output.get(pid) or {}).get("articleBody") or "", truth[pid].get("url", "")) for pid in ids]
-    engine, results = clean_all(pages, engine)
+    return evaluate_texts(extractor, pages, truth, show)
+
+
+def evaluate_texts(name: str, pages: list[tuple[str, str, str]], truth: dict, show: int = 0) -> Row:
+    """Score (id, text, url) as extracted and as cleaner cleans it (learning off)."""
+    results = clean_all(pages)
     raw_pairs, clean_pairs = [], []
     removed = true_removed = 0
     shown = []
@@ -250,15 +160,15 @@ def evaluate(extractor: str, ids: list[str], truth: dict, show: int, engine: str
     if show:
         for hit, rule, pid, text in sorted(shown, key=lambda s: (not s[0], s[1]))[:show]:
             print(f"  {'BODY' if hit else '    '} {rule:7} {pid} {text[:110]}", file=sys.stderr)
-    return Row(extractor, score(raw_pairs), score(clean_pairs), removed, true_removed), engine
+    return Row(name, score(raw_pairs), score(clean_pairs), removed, true_removed)
 
 
 def true_body_lines(truth: dict, ids: list[str]) -> int:
     return sum(1 for pid in ids for x in truth[pid]["articleBody"].split("\n") if x.strip())
 
 
-def table(rows: list[Row], body_lines: int, n_pages: int) -> str:
-    head = ("| extractor | raw P | raw R | raw F1 | clean P | clean R | clean F1 | lines removed | true-body lines removed |\n"
+def table(rows: list[Row], body_lines: int, n_pages: int, first: str = "extractor") -> str:
+    head = (f"| {first} | raw P | raw R | raw F1 | clean P | clean R | clean F1 | lines removed | true-body lines removed |\n"
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     lines = [head]
     for r in rows:
@@ -267,7 +177,7 @@ def table(rows: list[Row], body_lines: int, n_pages: int) -> str:
     removed = sum(r.removed for r in rows)
     true_removed = sum(r.true_removed for r in rows)
     total = body_lines * len(rows)
-    lines.append(f"| total ({len(rows)} extractors x {n_pages} pages) | | | | | | | {removed} | "
+    lines.append(f"| total ({len(rows)} x {n_pages} pages) | | | | | | | {removed} | "
                  f"{true_removed} of {total} true-body lines ({100 * true_removed / total:.2f} %) |")
     return "\n".join(lines)
 
@@ -279,41 +189,184 @@ def main(argv: list[str] | None = None) -> int:
                         help="pages to score (default: all three, one table each)")
     parser.add_argument("--show-removed", type=int, default=0, metavar="N",
                         help="print N removed lines to stderr, true-body ones first")
-    parser.add_argument("--engine", choices=("cleaner", "standin"), default="cleaner",
-                        help="cleaner's public API (rules + heuristics), or the rules-only stand-in")
+    parser.add_argument("--html", action="store_true",
+                        help="raw pages: `cleaner clean` on html/*.html.gz against trafilatura alone, with trafilatura's options measured")
+    parser.add_argument("--repeat", type=int, default=3, help="--html: timing runs, best kept (default 3)")
     parser.add_argument("--write-doc", action="store_true", help=f"write the tables into {DOC.relative_to(ROOT)}")
     args = parser.parse_args(argv)
     if not (DATA / "ground-truth.json").exists():
         print(f"error: benchmark data not found at {DATA}; it lives in ../shared beside the checkout.", file=sys.stderr)
         return 2
     truth = load_json(DATA / "ground-truth.json")
+    command = " ".join(["python -m benchmarks.extraction", *[a for a in (argv if argv is not None else sys.argv[1:]) if a != "--write-doc"]])
+    if args.html:
+        text = run_html(truth, args.repeat)
+        print(text)
+        if args.write_doc:
+            write_doc(HTML_MARKER, f"Produced by `{command}`.\n\n{text}\n")
+        return 0
     extractors = [args.extractor] if args.extractor else list(EXTRACTORS)
     splits = [args.split] if args.split else list(SPLITS)
-    sections, engine = [], "?"
+    parts = [f"Produced by `{command}` (cleaner's public API, learning off).\n"]
     for split in splits:
         ids = split_ids(list(truth), split)
-        rows = []
-        for name in extractors:
-            row, engine = evaluate(name, ids, truth, args.show_removed if split == splits[0] else 0, args.engine)
-            rows.append(row)
+        rows = [evaluate(name, ids, truth, args.show_removed if split == splits[0] else 0) for name in extractors]
         text = table(rows, true_body_lines(truth, ids), len(ids))
-        sections.append((split, len(ids), text))
-        print(f"\n## {split} ({len(ids)} pages, engine: {engine})\n\n{text}")
+        parts.append(f"\n### {split} ({len(ids)} pages)\n\n{text}\n")
+        print(f"\n## {split} ({len(ids)} pages)\n\n{text}")
     if args.write_doc:
-        write_doc(sections, argv if argv is not None else sys.argv[1:], engine)
+        write_doc(RESULTS_MARKER, "".join(parts))
     return 0
 
 
-def write_doc(sections, argv, engine) -> None:
-    command = " ".join(["python -m benchmarks.extraction", *[a for a in argv if a != "--write-doc"]])
-    body = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-    marker = "<!-- results -->"
-    intro = body.split(marker)[0] if marker in body else body
-    parts = [intro.rstrip() + "\n\n" + marker + "\n",
-             f"Produced by `{command}` (engine: {engine}).\n"]
-    for split, n, text in sections:
-        parts.append(f"\n### {split} ({n} pages)\n\n{text}\n")
-    DOC.write_text("".join(parts), encoding="utf-8")
+# --- raw pages (--html) ------------------------------------------------------
+
+#: One change at a time from cleaner's options (cleaner.pages.EXTRACTION), and trafilatura's own defaults.
+VARIANTS = {
+    "cleaner's options": {},
+    "trafilatura's defaults": None,
+    "comments kept": {"include_comments": True},
+    "fallback extractors (fast off)": {"fast": False},
+    "neither mode (favor_recall off)": {"favor_recall": False},
+    "favor_precision instead of favor_recall": {"favor_recall": False, "favor_precision": True},
+    "tables off": {"include_tables": False},
+    "links kept": {"include_links": True},
+    "include_formatting": {"include_formatting": True},
+}
+META_FIELDS = ("title", "url", "site", "date", "author", "lang")
+
+
+def run_html(truth: dict, repeat: int) -> str:
+    """`cleaner clean` on the raw pages (read_paths + Pipeline, as the CLI runs it) against trafilatura alone.
+
+    Scores both halves; times cleaner and trafilatura's own extraction in the same run (best of
+    ``repeat``, interleaved); measures trafilatura's options (raw and cleaned); compares the page
+    metadata cleaner reads with trafilatura's own metadata extraction.
+    """
+    import time
+
+    import trafilatura
+
+    from cleaner import Config, Pipeline, read_paths
+    from cleaner.pages import EXTRACTION
+
+    ids = sorted(truth)
+    folder = DATA / "html"
+    files = [folder / f"{pid}.html.gz" for pid in ids]
+    errors: list = []
+
+    def through_cleaner() -> dict:
+        docs = Pipeline(Config(), on_error=errors.append).clean(read_paths([str(folder)]))
+        return {d.id.removesuffix(".html.gz"): d for d in docs}
+
+    def alone(options: dict) -> dict:
+        return {f.name.removesuffix(".html.gz"): trafilatura.extract(f.read_bytes(), **options) or "" for f in files}
+
+    same, defaults = "trafilatura, cleaner's options", "trafilatura, its defaults"
+    runs = {
+        same: lambda: alone(EXTRACTION),
+        f"{same} + with_metadata": lambda: alone({**EXTRACTION, "with_metadata": True}),
+        defaults: lambda: alone({}),
+        "cleaner's page reader alone (read_paths)": lambda: list(read_paths([str(folder)])),
+        "cleaner clean": through_cleaner,
+    }
+    timings: dict[str, list[float]] = {name: [] for name in runs}
+    results: dict = {}
+    for _ in range(max(1, repeat)):
+        for name, run in runs.items():
+            errors.clear()
+            started = time.process_time()  # CPU time: the machine is shared, wall time measures the neighbours
+            results[name] = run()
+            timings[name].append((time.process_time() - started) / len(ids) * 1000)
+    cleaned = results["cleaner clean"]
+    out = [_html_scores(truth, cleaned, {"trafilatura alone, its defaults": results[defaults], "trafilatura alone, cleaner's options": results[same]}, errors)]
+    best = {name: min(values) for name, values in timings.items()}
+    out.append(f"\n#### CPU time per page (best of {max(1, repeat)} runs each, interleaved, same run)\n\n"
+               "| what | ms per page | cleaner clean / this |\n| --- | --- | --- |")
+    for name, ms in best.items():
+        out.append(f"| {name} | {ms:.1f} | {best['cleaner clean'] / ms:.2f} |")
+    out.append(_options_tables(truth, files))
+    out.append(_metadata_table(truth, cleaned, files))
+    return "\n".join(out)
+
+
+def _html_scores(truth: dict, cleaned: dict, alone: dict[str, dict], errors: list) -> str:
+    names = list(alone)
+    lines = ["#### Scores (the benchmark's metric), P / R / F1\n", "| split | pages | " + " | ".join(names) + " | cleaner clean | pages without text |",
+             "| --- | --- | " + "--- | " * len(names) + "--- | --- |"]
+    for split in SPLITS:
+        ids = split_ids(list(truth), split)
+        cells = []
+        for name in names:
+            t = score([(truth[p]["articleBody"], alone[name][p]) for p in ids])
+            cells.append(f"{t[0]:.3f} / {t[1]:.3f} / {t[2]:.3f}")
+        c = score([(truth[p]["articleBody"], cleaned[p].text if p in cleaned else "") for p in ids])
+        empty = sum(1 for p in ids if p not in cleaned or not cleaned[p].text.strip())
+        lines.append(f"| {split} | {len(ids)} | " + " | ".join(cells) + f" | **{c[0]:.3f} / {c[1]:.3f} / {c[2]:.3f}** | {empty} |")
+    lines += [f"\nInput errors: {len(errors)}" + "".join(f"\n- `{e}`" for e in errors)]
+    return "\n".join(lines)
+
+
+def _options_tables(truth: dict, files: list[Path]) -> str:
+    """trafilatura's options one change at a time: its output as extracted and as cleaner cleans it."""
+    import trafilatura
+
+    from cleaner.pages import EXTRACTION
+
+    ids = sorted(truth)
+    texts = {}
+    for name, change in VARIANTS.items():
+        options = {} if change is None else {**EXTRACTION, **change}
+        texts[name] = {f.name.removesuffix(".html.gz"): trafilatura.extract(f.read_bytes(), **options) or "" for f in files}
+    out = ["\n#### trafilatura's options (one change at a time from cleaner's; cleaned: learning off)"]
+    for split in SPLITS:
+        split_set = split_ids(ids, split)
+        rows = [evaluate_texts(name, [(p, texts[name][p], truth[p].get("url", "")) for p in split_set], truth) for name in VARIANTS]
+        out.append(f"\n{split} ({len(split_set)} pages)\n\n" + table(rows, true_body_lines(truth, split_set), len(split_set), "trafilatura options"))
+    return "\n".join(out)
+
+
+def _metadata_table(truth: dict, cleaned: dict, files: list[Path]) -> str:
+    """How many pages get each field from cleaner (the head via BeautifulSoup, the date via htmldate)
+    and from trafilatura's own metadata extraction, and how often the url's site is the page's own."""
+    import time
+
+    import trafilatura
+
+    from cleaner.documents import host_of
+
+    theirs, started = {}, time.process_time()
+    for f in files:
+        meta = trafilatura.extract_metadata(trafilatura.load_html(f.read_bytes()))
+        theirs[f.name.removesuffix(".html.gz")] = {"title": meta.title, "url": meta.url, "site": host_of(meta.url), "date": meta.date, "author": meta.author, "lang": meta.language}
+    ms = (time.process_time() - started) / len(files) * 1000
+    ids = sorted(truth)
+    lines = [f"\n#### Page metadata ({len(ids)} pages; trafilatura's metadata extraction alone: {ms:.1f} ms per page)\n",
+             "| field | cleaner | trafilatura | same value |", "| --- | --- | --- | --- |"]
+    ours = {p: (cleaned[p].fields if p in cleaned else {}) for p in ids}
+    for key in META_FIELDS:
+        have = sum(1 for p in ids if ours[p].get(key))
+        their = sum(1 for p in ids if theirs[p].get(key))
+        same = sum(1 for p in ids if ours[p].get(key) and str(ours[p].get(key))[:10] == str(theirs[p].get(key))[:10])
+        lines.append(f"| {key} | {have} | {their} | {same} |")
+    right = {name: sum(1 for p in ids if host_of(m[p].get("url")) == host_of(truth[p]["url"])) for name, m in (("cleaner", ours), ("trafilatura", theirs))}
+    lines.append(f"\nsite of the url = site of the page's address in the ground truth: cleaner {right['cleaner']}, trafilatura {right['trafilatura']} of {len(ids)}.")
+    return "\n".join(lines)
+
+
+RESULTS_MARKER = "results"
+HTML_MARKER = "html-results"
+
+
+def write_doc(marker: str, content: str) -> None:
+    """Replace what stands between ``<!-- marker -->`` and ``<!-- /marker -->`` in the doc with ``content``."""
+    body = DOC.read_text(encoding="utf-8")
+    start, end = f"<!-- {marker} -->", f"<!-- /{marker} -->"
+    if start not in body or end not in body:
+        raise SystemExit(f"error: {DOC} has no {start} ... {end} section to fill")
+    before, rest = body.split(start, 1)
+    after = rest.split(end, 1)[1]
+    DOC.write_text(f"{before}{start}\n{content.strip()}\n{end}{after}", encoding="utf-8")
 
 
 if __name__ == "__main__":

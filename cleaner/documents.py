@@ -1,11 +1,14 @@
 """The records that flow through a pipeline, and how their well-known fields are read.
 
 ``date``, ``lang`` and ``url`` come from anywhere; a value that cannot be understood must cost
-at most that one record (:meth:`Document.problem`), never the batch.
+at most that one record (:meth:`Document.problem`), never the batch. A record keeps the user's own
+field names (:class:`FieldNames`); the well-known fields are also found where other tools put them
+(:data:`ALIASES`, and a nested ``metadata`` object as datatrove and Hugging Face datasets write it).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -38,6 +41,21 @@ def parse_date(value: str) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
+def host_of(url: Any) -> str | None:
+    """The host name of ``url`` without ``www.``, or None (also for a malformed url such as ``http://[bad``).
+
+    >>> host_of("https://www.example.com/a"), host_of("http://[bad"), host_of("not a url")
+    ('example.com', None, None)
+    """
+    if not url:
+        return None
+    try:
+        host = urlsplit(str(url)).hostname or ""
+    except ValueError:  # an unknown site, not a broken record
+        return None
+    return host.removeprefix("www.") or None
+
+
 def lone_surrogate(text: str) -> str | None:
     """The first lone UTF-16 surrogate in ``text`` as ``U+DC80``, or None.
 
@@ -54,6 +72,67 @@ def lone_surrogate(text: str) -> str | None:
 def replace_surrogates(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD, the replacement character."""
     return _SURROGATE.sub("\ufffd", text) if lone_surrogate(text) else text
+
+
+def unwritable(value: Any, where: str) -> str | None:
+    """Why the field ``where`` holding ``value`` cannot be written as standard JSON in UTF-8, or None.
+
+    NaN and Infinity are not standard JSON, and a lone surrogate (in a string or a key) is not
+    UTF-8. Readers turn surrogates into U+FFFD and refuse NaN themselves; this catches documents
+    that callers build.
+
+    >>> unwritable({"a": [1.5, float("nan")]}, "meta"), unwritable("x\\udc80", "title"), unwritable([{"k": None}], "m")
+    ("field 'meta.a[1]' is NaN (NaN and Infinity are not standard JSON)", "field 'title' holds a lone surrogate (U+DC80)", None)
+    """
+    pending = [(value, where)]
+    while pending:  # iterative: no nesting depth exhausts the recursion limit
+        value, where = pending.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            spelled = "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+            return f"field {where!r} is {spelled} (NaN and Infinity are not standard JSON)"
+        if isinstance(value, str) and lone_surrogate(value):
+            return f"field {where!r} holds a lone surrogate ({lone_surrogate(value)})"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and lone_surrogate(key):
+                    return f"field {where!r} has a key holding a lone surrogate ({lone_surrogate(key)})"
+                pending.append((item, f"{where}.{key}"))
+        elif isinstance(value, (list, tuple)):
+            pending.extend((item, f"{where}[{i}]") for i, item in enumerate(value))
+    return None
+
+
+#: Other names of the well-known fields, as other tools write them: trafilatura's JSON output
+#: (``source`` for the url, ``hostname`` for the site, ``language``).
+ALIASES: dict[str, tuple[str, ...]] = {"url": ("source",), "site": ("hostname",), "lang": ("language",)}
+#: The nested object in which datatrove and Hugging Face datasets keep a record's other fields.
+METADATA = "metadata"
+
+
+@dataclass(frozen=True)
+class FieldNames:
+    """The record keys of the id, the text and the well-known fields (``--id-field``, ``--url-field``...).
+
+    Readers look the fields up under these names, and output records are written back under them.
+
+    >>> FieldNames.mapped(id="doc_id", url=None).id, FieldNames.mapped(id="doc_id", url=None).url
+    ('doc_id', 'url')
+    """
+
+    id: str = "id"
+    text: str = "text"
+    url: str = "url"
+    site: str = "site"
+    date: str = "date"
+    title: str = "title"
+
+    @classmethod
+    def mapped(cls, **names: str | None) -> "FieldNames":
+        """The default names with those given (``None`` keeps the default)."""
+        return cls(**{key: value for key, value in names.items() if value})
+
+
+DEFAULT_NAMES = FieldNames()
 
 
 @dataclass(frozen=True)
@@ -73,7 +152,8 @@ class Document:
     """One article.
 
     ``fields`` holds every input field other than the id and text (``title``, ``url``, ``site``,
-    ``date`` and anything else), carried through to the output unchanged.
+    ``date`` and anything else), carried through to the output unchanged; ``names`` are the keys of
+    the id, the text and the well-known fields, under which :meth:`record` writes them back.
     ``source`` and ``source_line`` say where the article was read from (for messages and ``--fix``).
     Steps fill in ``removed`` (strip), ``fixes`` (normalise), ``duplicate_of`` and ``story`` (group).
     """
@@ -91,6 +171,22 @@ class Document:
     story: str | None = None
     signature: Any = field(default=None, repr=False)
     normalized: str | None = field(default=None, repr=False)
+    names: FieldNames = field(default=DEFAULT_NAMES, repr=False)
+
+    def value(self, kind: str) -> Any:
+        """A well-known field (``url``, ``site``, ``date``, ``title``, ``lang``), or None.
+
+        Looked up under the mapped name (:class:`FieldNames`), then under its :data:`ALIASES`,
+        first at the top of the record and then inside a nested ``metadata`` object.
+        """
+        keys = (getattr(self.names, kind, kind), *ALIASES.get(kind, ()))
+        nested = self.fields.get(METADATA)
+        for where in (self.fields, nested if isinstance(nested, dict) else {}):
+            for key in keys:
+                found = where.get(key)
+                if found is not None and found != "":
+                    return found
+        return None
 
     @property
     def date(self) -> str | None:
@@ -100,8 +196,8 @@ class Document:
         offset, so that dates of both kinds sort together. Raises :class:`ValueError` for
         anything else (see :meth:`problem`).
         """
-        value = self.fields.get("date")
-        if value is None or value == "":
+        value = self.value("date")
+        if value is None:
             return None
         if not isinstance(value, str):
             raise ValueError(f"expected {DATE_FORMS}, not a JSON {type(value).__name__}")
@@ -119,29 +215,30 @@ class Document:
         None also for a value that is not a language tag (``english``): the story level then
         guesses the language from the text (:func:`cleaner.terms.language_code`).
         """
-        return language_code(self.fields.get("lang") or self.fields.get("language"))
+        return language_code(self.value("lang"))
 
     @property
     def site(self) -> str | None:
-        """The publishing site: the ``site`` field, else the host of ``url``, else None (also for a malformed url)."""
-        site = self.fields.get("site")
+        """The publishing site: the ``site`` field, else the host of ``url`` (without ``www.``), else None.
+
+        None also for a malformed url. A site found as a host name (trafilatura's ``hostname``)
+        loses its ``www.`` too, so that both spellings of a site learn together.
+        """
+        explicit = self.fields.get(self.names.site)
+        if explicit:
+            return str(explicit)
+        site = self.value("site")
         if site:
-            return str(site)
-        url = self.fields.get("url")
-        if url:
-            try:
-                host = urlsplit(str(url)).hostname or ""
-            except ValueError:  # e.g. "http://[bad": an unknown site, not a broken record
-                return None
-            return host.removeprefix("www.") or None
-        return None
+            return str(site).removeprefix("www.")
+        return host_of(self.value("url"))
 
     def problem(self) -> str | None:
         """Why this document cannot go through a pipeline, or None.
 
-        The id must be a string that UTF-8 can hold (no lone surrogate), the text a string, and
-        the date one :func:`parse_date` understands. Readers skip such a record with an input
-        error; :meth:`cleaner.pipeline.Pipeline.documents` checks documents built by callers too.
+        The id must be a string that UTF-8 can hold (no lone surrogate), the text a string too,
+        every field writable as standard JSON (:func:`unwritable`), and the date one
+        :func:`parse_date` understands. Readers skip such a record with an input error;
+        :meth:`cleaner.pipeline.Pipeline.documents` checks documents built by callers too.
         """
         if not isinstance(self.id, str):
             return f"the id must be a string, not {type(self.id).__name__}"
@@ -150,10 +247,19 @@ class Document:
             return f"id {self.id!r} holds a lone surrogate ({bad}), which no UTF-8 output can hold"
         if not isinstance(self.text, str):
             return f"the text must be a string, not {type(self.text).__name__}"
+        bad = lone_surrogate(self.text)
+        if bad:
+            return f"the text holds a lone surrogate ({bad}), which no UTF-8 output can hold (replace_surrogates() makes it U+FFFD)"
+        for name, value in self.fields.items():
+            if isinstance(name, str) and lone_surrogate(name):
+                return f"field name {name!r} holds a lone surrogate ({lone_surrogate(name)})"
+            problem = unwritable(value, name)
+            if problem:
+                return problem
         try:
             _ = self.date
         except ValueError as exc:
-            return f"field 'date': {exc}"
+            return f"field {self.names.date!r}: {exc}"
         return None
 
     @property
@@ -161,10 +267,11 @@ class Document:
         return bool(self.removed or self.fixes)
 
     def record(self, *, removed: bool = False, groups: bool = False) -> dict[str, Any]:
-        """The output record: the input's fields, then ``id`` and ``text``, then what the steps added."""
+        """The output record: the input's fields, then the id and text (under the record's own
+        names, ``id`` and ``text`` by default), then what the steps added."""
         out: dict[str, Any] = dict(self.fields)
-        out["id"] = self.id
-        out["text"] = self.text
+        out[self.names.id] = self.id
+        out[self.names.text] = self.text
         if removed:
             out["removed"] = [r.to_dict() for r in self.removed]
         if groups:

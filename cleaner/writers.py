@@ -1,4 +1,4 @@
-"""Writing results: JSONL to a file or standard output, or cleaned files mirroring the inputs.
+"""Writing results: JSONL, CSV or Parquet to a file (JSONL also to standard output), or cleaned files mirroring the inputs.
 
 Regular files (and new paths) are written atomically: to a temporary file beside the target,
 renamed over it only when complete, so an interrupted or failed run never leaves a partial
@@ -10,10 +10,8 @@ Every failure to write is an :class:`OutputError` naming the path.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import shutil
 import stat
 import sys
@@ -23,12 +21,11 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Iterable, Iterator
 
 from .errors import CleanerError
+from .filenames import TreeNames, name_max
+from .tabular import pyarrow_parquet, write_csv, write_parquet
 
 #: Paths that name this process's standard output.
 STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
-#: Characters a file name gets as ``%XX`` (hex code point): control characters and lone surrogates.
-_UNSAFE_IN_NAMES = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
-_KEPT_SUFFIXES = (".txt", ".md")
 
 
 class OutputError(CleanerError):
@@ -127,19 +124,20 @@ class OutputFile:
     ``None``, ``-`` and ``/dev/stdout`` are this process's standard output; special files (see
     :func:`writes_in_place`) are opened and written directly; a regular file or a new path is
     written atomically (a symlink's target is replaced, the link kept). Every failure is an
-    :class:`OutputError` naming the path.
+    :class:`OutputError` naming the path. ``binary``: ``handle`` takes bytes (a Parquet file).
     """
 
-    def __init__(self, path: str | Path | None):
+    def __init__(self, path: str | Path | None, *, binary: bool = False):
         self.name = "<stdout>" if path in (None, "-") else str(path)
         self._atomic: _AtomicFile | None = None
+        self._stdout = sys.stdout.buffer if binary else sys.stdout
         try:
             if path is None or str(path) in STDOUT_NAMES:
-                self.handle: IO[str] = sys.stdout
+                self.handle: IO = self._stdout
             elif writes_in_place(path):
-                self.handle = open(path, "w", encoding="utf-8")
+                self.handle = open(path, "wb") if binary else open(path, "w", encoding="utf-8")
             else:
-                self._atomic = _AtomicFile(Path(os.path.realpath(path)))
+                self._atomic = _AtomicFile(Path(os.path.realpath(path)), "wb" if binary else "w")
                 self.handle = self._atomic.handle
         except OSError as exc:
             raise OutputError(self.name, exc) from None
@@ -154,7 +152,7 @@ class OutputFile:
         try:
             if self._atomic is not None:
                 self._atomic.commit()
-            elif self.handle is sys.stdout:
+            elif self.handle is self._stdout:
                 self.handle.flush()
             else:
                 self.handle.close()
@@ -165,7 +163,7 @@ class OutputFile:
         """Discard a temporary file (stdout and special files keep what was written: they cannot be undone)."""
         if self._atomic is not None:
             self._atomic.abort()
-        elif self.handle is not sys.stdout:
+        elif self.handle is not self._stdout:
             try:
                 self.handle.close()
             except OSError:
@@ -192,94 +190,49 @@ class JsonlWriter:
         return count
 
 
+class TableWriter:
+    """Writes records as a CSV or Parquet file (by its name, see :mod:`cleaner.tabular`), like :class:`JsonlWriter`.
+
+    Made before any input is read, it fails at once (:class:`~cleaner.tabular.MissingExtra`) when
+    Parquet is asked for and pyarrow is not installed.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = path
+        self.parquet = str(path).lower().endswith(".parquet")
+        if self.parquet:
+            pyarrow_parquet()
+
+    def write(self, records: Iterable[dict]) -> int:
+        out = OutputFile(self.path, binary=self.parquet)
+        try:
+            count = (write_parquet if self.parquet else write_csv)(records, out.handle)
+        except OSError as exc:
+            out.abort()
+            raise OutputError(out.name, exc) from None
+        except BaseException:
+            out.abort()
+            raise
+        out.close()
+        return count
+
+
+def records_writer(path: str | Path | None) -> JsonlWriter | TableWriter:
+    """The writer for ``-o FILE``: CSV for ``.csv``, Parquet for ``.parquet``, JSONL otherwise (and for stdout)."""
+    if path is not None and str(path).lower().endswith((".csv", ".parquet")):
+        return TableWriter(path)
+    return JsonlWriter(path)
+
+
 # ---------------------------------------------------------------- -o DIR/
 
 
-def _escape(component: str) -> str:
-    return _UNSAFE_IN_NAMES.sub(lambda m: f"%{ord(m.group()):02X}", component)
-
-
-def _digest(key: str) -> str:
-    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
-
-
-def _fit(base: str, tail: str, limit: int) -> str:
-    """``base + tail`` cut (at a character boundary of ``base``) to at most ``limit`` UTF-8 bytes."""
-    room = limit - len(tail.encode("utf-8"))
-    return base.encode("utf-8")[: max(room, 0)].decode("utf-8", "ignore") + tail
-
-
-class TreeNames:
-    """Unique, valid relative file paths for article ids, assigned in the order the ids come.
-
-    An id's path is its own (``/`` separates folders) with ``.txt`` added unless it ends in
-    ``.txt`` or ``.md``; control characters and lone surrogates become ``%XX``; a name longer than
-    ``name_max`` bytes is shortened and gets ``-`` and 8 hex digits of a hash of the id. When that
-    path is taken (by an earlier article, or as a folder of earlier articles), the later article
-    gets the hash suffix (``story-1a2b3c4d.txt``); a folder that an earlier article's file is in
-    the way of gets one likewise (a hash of the folder's id path). No two articles ever share a
-    path, and the same ids in the same order always get the same paths. An id that is empty,
-    absolute or has a ``..`` part is refused (``ValueError``): it would leave the output folder.
-    """
-
-    def __init__(self, name_max: int = 255):
-        self.name_max = name_max
-        self.files: set[str] = set()
-        self.folders: dict[tuple[str, ...], str] = {(): ""}
-        self.folder_paths: set[str] = {""}
-
-    def path(self, doc_id: str) -> str:
-        """The next free path for ``doc_id`` (posix, relative); calling again gives the next candidate."""
-        parts = PurePosixPath(doc_id).parts
-        if not doc_id or not parts or PurePosixPath(doc_id).is_absolute() or ".." in parts:
-            raise ValueError(f"id {doc_id!r} is not a relative path inside the output folder")
-        folder = self._folder(parts[:-1])
-        name = _escape(parts[-1])
-        suffix = PurePosixPath(name).suffix
-        base, ext = (name[: -len(suffix)], suffix) if suffix.lower() in _KEPT_SUFFIXES else (name, ".txt")
-        for candidate in self._candidates(base, ext, doc_id):
-            rel = f"{folder}/{candidate}" if folder else candidate
-            if rel not in self.files and rel not in self.folder_paths:
-                self.files.add(rel)
-                return rel
-
-    def _folder(self, parts: tuple[str, ...]) -> str:
-        if parts in self.folders:
-            return self.folders[parts]
-        parent = self._folder(parts[:-1])
-        for candidate in self._candidates(_escape(parts[-1]), "", "/".join(parts)):
-            rel = f"{parent}/{candidate}" if parent else candidate
-            if rel not in self.files:
-                break
-        self.folders[parts] = rel
-        self.folder_paths.add(rel)
-        return rel
-
-    def _candidates(self, base: str, ext: str, key: str) -> Iterator[str]:
-        tag = _digest(key)
-        natural = base + ext
-        yield natural if len(natural.encode("utf-8")) <= self.name_max else _fit(base, f"-{tag}{ext}", self.name_max)
-        n = 1
-        while True:
-            yield _fit(base, f"-{tag}{ext}" if n == 1 else f"-{tag}-{n}{ext}", self.name_max)
-            n += 1
-
-
-def _name_max(path: Path) -> int:
-    """The longest file name (bytes) the file system under ``path`` (or its nearest existing folder) allows."""
-    for folder in (path, *path.parents):
-        if folder.is_dir():
-            try:
-                return os.pathconf(folder, "PC_NAME_MAX")
-            except (OSError, ValueError):
-                break
-    return 255
-
-
 class TreeWriter:
-    """Writes each article's cleaned text as a file under ``root``, at a path from :class:`TreeNames`.
+    """Writes each article's cleaned text as a file under ``root``, at a path from :class:`TreeNames`,
+    and the records' other fields as one JSONL file beside them (:data:`RECORDS`).
 
-    Paragraphs are separated by a blank line. Use as a context manager: files are written into a
+    Paragraphs are separated by a blank line. Each line of :data:`RECORDS` is an article's record
+    without its text, with ``file``: the text file's path under ``root``. Use as a context manager: files are written into a
     hidden staging folder (beside ``root`` when it does not exist yet, inside it when it does) and
     moved into place only when the block ends without an error. A new ``root`` then appears in one
     rename; into an existing ``root`` the files are moved one by one, replacing files of the same
@@ -287,11 +240,16 @@ class TreeWriter:
     failed or interrupted run removes the staging folder and leaves ``root`` as it was.
     """
 
+    #: The file of the records' fields; no article's file or folder takes its name.
+    RECORDS = "records.jsonl"
+
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        self.names = TreeNames(_name_max(self.root.absolute()))
+        self.names = TreeNames(name_max(self.root.absolute()))
+        self.names.files.add(self.RECORDS)
         self._stage: Path | None = None
         self._written: list[str] = []
+        self._records: IO[str] | None = None
 
     def __enter__(self) -> "TreeWriter":
         root = self.root
@@ -318,10 +276,26 @@ class TreeWriter:
         else:
             self._discard()
 
-    def write_one(self, doc_id: str, text: str) -> Path:
-        """Stage one article's text; its final path (under ``root``) is returned. ``ValueError`` for an unusable id."""
+    def write_one(self, doc_id: str, text: str, record: dict | None = None) -> Path:
+        """Stage one article's text, and its ``record`` (without the text) as a line of :data:`RECORDS`;
+        its final path (under ``root``) is returned. ``ValueError`` for an unusable id."""
         if self._stage is None:
             raise RuntimeError("TreeWriter.write_one outside a `with TreeWriter(...)` block")
+        path = self._write_text(doc_id, text)
+        if record is not None:
+            self._write_record({**record, "file": path.relative_to(self.root).as_posix()})
+        return path
+
+    def _write_record(self, record: dict) -> None:
+        try:
+            if self._records is None:
+                self._records = open(self._stage / self.RECORDS, "x", encoding="utf-8")
+                self._written.append(self.RECORDS)
+            self._records.write(dumps(record) + "\n")
+        except OSError as exc:
+            raise OutputError(self.root / self.RECORDS, exc) from None
+
+    def _write_text(self, doc_id: str, text: str) -> Path:
         body = "\n\n".join(line for line in text.split("\n") if line.strip())
         while True:
             rel = self.names.path(doc_id)
@@ -347,6 +321,8 @@ class TreeWriter:
     def _commit(self) -> None:
         stage, root = self._stage, self.root
         try:
+            if self._records is not None:
+                self._records.close()
             if not root.exists():
                 os.chmod(stage, 0o777 & ~current_umask())
                 os.rename(stage, root)
@@ -371,6 +347,8 @@ class TreeWriter:
             raise OutputError(self.root / rel, "a folder of that name is in the way")
 
     def _discard(self) -> None:
+        if self._records is not None:
+            self._records.close()
         if self._stage is not None:
             shutil.rmtree(self._stage, ignore_errors=True)
             self._stage = None

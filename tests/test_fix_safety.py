@@ -402,7 +402,7 @@ def test_a_failure_of_check_itself_is_exit_2_with_one_line(tmp_path, monkeypatch
     (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
     proc = check("--fix", "a.txt", cwd=tmp_path)
     assert proc.returncode == 2, "exit 1 would read as findings"
-    assert errors(proc.stderr) == ["error: check failed: RuntimeError: boom"]
+    assert errors(proc.stderr) == ["error: cleaner failed: RuntimeError: boom (please report this)"]
     assert (tmp_path / "a.txt").read_text(encoding="utf-8") == ARTICLE
 
 
@@ -415,7 +415,7 @@ def test_interrupt_is_130(tmp_path, monkeypatch):
     monkeypatch.setattr(cleaner.check, "check_paths", interrupted)
     (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
     proc = check("a.txt", cwd=tmp_path)
-    assert proc.returncode == 130 and errors(proc.stderr) == ["error: interrupted"]
+    assert proc.returncode == 130 and errors(proc.stderr) == ["error: interrupted; files already fixed stay fixed; the others are unchanged"]
 
 
 # ------------------------------------------------------------------ properties (hypothesis)

@@ -1,4 +1,5 @@
-"""Inputs and outputs: .txt/.md, .html, .jsonl(.gz), folders, stdin; -o FILE and -o DIR/."""
+"""Inputs and outputs: .txt/.md, .html, .jsonl(.gz), folders, stdin; -o FILE and -o DIR/ (web pages in detail:
+test_pages.py; CSV, Parquet and other tools' records: test_tabular.py)."""
 
 from __future__ import annotations
 
@@ -45,12 +46,12 @@ PAGE = """<!DOCTYPE html>
 <script>console.log("late script text marker")</script>
 </body></html>
 """
-PAGE_LINES = [
+PAGE_LINES = [  # as trafilatura extracts the article (list items marked "- ")
     "Central bank raises rates again",
     "The central bank raised its policy rate by a quarter point on Thursday, the fourth rise this year.",
     "Governor Ida Wolden Bache said inflation remained too high & wages were rising fast.",
-    "Policy rate: 4.25 percent",
-    "Next meeting: September 21",
+    "- Policy rate: 4.25 percent",
+    "- Next meeting: September 21",
 ]
 
 # Records with every kind of extra field: all must come out unchanged.
@@ -124,7 +125,7 @@ def test_html_page_becomes_lines_and_title(jsonl_out):
     record = by_id(jsonl_out)["a/page.html"]
     assert record["title"] == "Central bank raises rates | The Daily Example"
     assert record["text"].split("\n") == PAGE_LINES
-    assert "marker" not in record["text"].lower(), "script, style, header, nav, aside, form, footer dropped"
+    assert "marker" not in record["text"].lower(), "script, style, header, nav, aside, form controls, footer dropped"
 
 
 def test_html_source_line_breaks_inside_a_paragraph_are_spaces(tmp_path, cli):
@@ -162,13 +163,31 @@ def test_output_dir_mirrors_the_input_tree(work, cli):
     assert proc.stdout == ""
     out = work / "outdir"
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert files == ["a/page.html.txt", "a/sub/x.txt", "b/z.md", "c.txt"]
+    assert files == ["a/page.html.txt", "a/sub/x.txt", "b/z.md", "c.txt", "records.jsonl"]
     assert (out / "a" / "sub" / "x.txt").read_text(encoding="utf-8") == "\n\n".join(
         " ".join(p.split()) for p in kept_paragraphs(SEED_A)
     ) + "\n"
     assert (out / "a" / "page.html.txt").read_text(encoding="utf-8") == "\n\n".join(PAGE_LINES) + "\n"
     assert "Leave a Comment" not in (out / "b" / "z.md").read_text(encoding="utf-8")
     assert (work / "tree" / "a" / "sub" / "x.txt").read_text(encoding="utf-8") == seed_text(SEED_A), "inputs untouched"
+    records = read_jsonl(out / "records.jsonl")
+    assert [(r["id"], r["file"]) for r in records] == [(i, f) for i, f in zip(TREE_IDS, files)]
+    assert all("text" not in r for r in records), "the text is in the files"
+    page = by_id(records)["a/page.html"]
+    assert page["title"] == "Central bank raises rates | The Daily Example" and page["removed"] == []
+    assert [r["text"] for r in by_id(records)["b/z.md"]["removed"]][0] == "Leave a Comment"
+
+
+def test_output_dir_records_carry_the_groups_and_the_input_fields(tmp_path, cli):
+    rows = [{"id": "a", "text": seed_text(SEED_A), "url": "https://www.jewishpress.com/a"}, {"id": "b", "text": seed_text(SEED_A), "section": "world"}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    proc = cli("run", "in.jsonl", "-o", "out/", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    records = by_id(read_jsonl(tmp_path / "out" / "records.jsonl"))
+    assert records["a"]["url"] == rows[0]["url"] and records["b"]["section"] == "world"
+    assert records["a"]["duplicate_of"] is None and records["b"]["duplicate_of"] == "a"
+    assert records["a"]["story"] == records["b"]["story"]
+    assert (records["a"]["file"], records["b"]["file"]) == ("a.txt", "b.txt")
 
 
 def test_stdin_jsonl(tmp_path, cli):
@@ -190,15 +209,15 @@ def test_id_and_text_field_mapping(tmp_path, cli):
     (tmp_path / "mapped.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     unmapped = cli("clean", "mapped.jsonl", cwd=tmp_path)
     assert unmapped.returncode == 1
-    assert "mapped.jsonl:1: missing required field 'id'" in unmapped.stderr
-    assert "--id-field" in unmapped.stderr
+    assert "mapped.jsonl:1: missing required field 'text' (map another field with --text-field)" in unmapped.stderr
     proc = cli("clean", "mapped.jsonl", "--id-field", "doc_id", "--text-field", "body", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     records = read_jsonl(proc.stdout)
-    assert [r["id"] for r in records] == ["m1", "m2"]
-    assert paragraphs(records[0]["text"]) == kept_paragraphs(SEED_A)
+    assert [r["doc_id"] for r in records] == ["m1", "m2"], "written back under the user's own names"
+    assert not {"id", "text"} & set(records[0])
+    assert paragraphs(records[0]["body"]) == kept_paragraphs(SEED_A)
     assert records[0]["url"] == rows[0]["url"]
-    assert records[1]["text"] == "Second mapped record, plain text."
+    assert records[1]["body"] == "Second mapped record, plain text."
 
 
 def test_missing_path_and_unsupported_file_given_explicitly(tmp_path, cli):

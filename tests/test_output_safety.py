@@ -34,7 +34,8 @@ def tag(key: str) -> str:
 
 
 def tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
+    """The article files of an ``-o DIR/`` tree (the records' fields file, records.jsonl, left out)."""
+    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file() and p.relative_to(root).as_posix() != "records.jsonl"}
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -20,8 +20,8 @@ from ..config import Config, load_config
 from ..documents import Document
 from ..errors import CleanerError, InputError
 
-PATHS = typer.Argument(..., help="Files (.txt .md .html .htm .jsonl .jsonl.gz), folders (walked recursively, sorted), or - for JSONL on stdin.")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write JSONL to this file (atomically), or cleaned files under DIR/ when it ends with / or is a folder. Default: stdout.")
+PATHS = typer.Argument(..., help="Files (.txt .md .html .htm .html.gz .jsonl .jsonl.gz .json .csv .parquet), folders (walked recursively, sorted), or - for JSONL on stdin.")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write JSONL to this file (atomically; CSV for .csv, Parquet for .parquet), or cleaned files and records.jsonl under DIR/ when it ends with / or is a folder. Default: stdout.")
 RULES = typer.Option(None, "--rules", help="Extra rule pack file or folder (repeatable).")
 SELECT = typer.Option(None, "--select", help="Only these rule codes or code prefixes (comma-separated, repeatable).")
 IGNORE = typer.Option(None, "--ignore", help="Leave out these rule codes or code prefixes (comma-separated, repeatable).")
@@ -29,6 +29,10 @@ CONFIG = typer.Option(None, "--config", help="Configuration file (default: neare
 JOBS = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes for per-article work (default 1).")
 ID_FIELD = typer.Option(None, "--id-field", help="JSONL field holding the article id (default id).")
 TEXT_FIELD = typer.Option(None, "--text-field", help="JSONL field holding the article text (default text).")
+URL_FIELD = typer.Option(None, "--url-field", help="Record field holding the page's address (default url; trafilatura's source is read too).")
+SITE_FIELD = typer.Option(None, "--site-field", help="Record field holding the site (default site; trafilatura's hostname is read too).")
+DATE_FIELD = typer.Option(None, "--date-field", help="Record field holding the publication date (default date).")
+TITLE_FIELD = typer.Option(None, "--title-field", help="Record field holding the title (default title).")
 LEARN = typer.Option(None, "--learn/--no-learn", help="Learn lines a site repeats and remove them as REP001 (default: automatic when a site has enough articles).")
 STRICT = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 2, no output file written).")
 QUIET = typer.Option(False, "--quiet", "-q", help="No summary or progress on stderr.")
