@@ -1,10 +1,17 @@
-"""Average-linkage clustering of sparse unit vectors over candidate pairs: how stories are formed.
+"""Average-linkage clustering over candidate pairs: how stories are formed.
 
-Two clusters merge only when the mean cosine over all their cross pairs reaches ``threshold``
-(computed exactly from sums of member vectors: for unit vectors, ``sum_a . sum_b / (|a| |b|)`` is the
-mean cross-pair cosine), best pair first, and only when every dated member stays within
-``window_days``. Similarity is not transitive, so a chain A~B~C does not pull A and C together.
-Only candidate pairs (and clusters that contain them) are ever compared.
+Two clusters merge only when the mean score over all their cross pairs reaches ``threshold``, best
+pair first, and only when every dated member stays within ``window_days``. Similarity is not
+transitive, so a chain A~B~C does not pull A and C together. Only candidate pairs (and clusters that
+contain them) are ever compared.
+
+The score of two articles is the cosine of their sparse unit term vectors. With ``dense`` vectors
+(an encoder's, unit length) it is ``(1 - weight) * term cosine + weight * dense cosine`` for two
+articles in one language, and ``weight * dense cosine + cross_offset`` for two in different
+languages (their terms are not comparable; the offset lets one threshold hold for both kinds).
+Both cosines are dot products, so the mean over all cross pairs of two clusters is computed exactly
+from sums of member vectors (``sum_a . sum_b / (|a| |b|)``; term vectors summed per language), and
+the offset from per-language member counts.
 
 >>> v = [{"a": 1.0}, {"a": 0.8, "b": 0.6}, {"b": 1.0}]
 >>> average_linkage(v, [(0, 1), (1, 2)], [None, None, None], threshold=0.7, window_days=0)
@@ -14,7 +21,8 @@ Only candidate pairs (and clusters that contain them) are ever compared.
 from __future__ import annotations
 
 import heapq
-from typing import Sequence
+from collections import Counter
+from collections.abc import Sequence
 
 from .terms import cosine
 
@@ -39,11 +47,17 @@ def average_linkage(
     *,
     threshold: float,
     window_days: float,
+    dense=None,
+    weight: float = 0.0,
+    langs: Sequence[str | None] | None = None,
+    cross_offset: float = 0.0,
 ) -> list[list[int]]:
     """Clusters of ``vectors`` (unit, sparse) as sorted member lists, ordered by first member.
 
     ``pairs`` (``i < j``) are the candidate pairs that may seed a merge; ``days`` the members' dates
-    (days since the epoch, or None). Deterministic: ties go to the earlier pair.
+    (days since the epoch, or None). ``dense`` (a numpy array, one unit row per vector), ``weight``,
+    ``langs`` and ``cross_offset``: the semantic part of the score (module docstring).
+    Deterministic: ties go to the earlier pair.
     """
     n = len(vectors)
     members = {i: [i] for i in range(n)}
@@ -52,9 +66,33 @@ def average_linkage(
     neighbours: dict[int, set[int]] = {i: set() for i in range(n)}
     heap: list[tuple[float, int, int, int, int]] = []
     version = [0] * n
+    semantic = dense is not None
+    if semantic:
+        import numpy as np
 
-    for i, j in pairs:
-        s = cosine(vectors[i], vectors[j])
+        dsums = {i: dense[i].astype(np.float64) for i in range(n)}
+        tongues = {i: Counter([langs[i]]) for i in range(n)}
+        by_lang = {i: {langs[i]: sums[i]} for i in range(n)}  # term sums per language (same dicts)
+        pair_dense = np.einsum("ij,ij->i", dense[[i for i, _ in pairs]], dense[[j for _, j in pairs]]) if pairs else []
+
+    def score(a: int, b: int) -> float:
+        """Mean score over all cross pairs of clusters ``a`` and ``b``."""
+        size = len(members[a]) * len(members[b])
+        if not semantic:
+            return cosine(sums[a], sums[b]) / size
+        la, lb = by_lang[a], by_lang[b]
+        lexical = sum(cosine(v, lb[lang]) for lang, v in la.items() if lang in lb)
+        ta, tb = tongues[a], tongues[b]
+        apart = size - sum(m * tb.get(lang, 0) for lang, m in ta.items())
+        return ((1.0 - weight) * lexical + weight * float(dsums[a] @ dsums[b]) + cross_offset * apart) / size
+
+    for p, (i, j) in enumerate(pairs):
+        if not semantic:
+            s = cosine(vectors[i], vectors[j])
+        elif langs[i] == langs[j]:
+            s = (1.0 - weight) * cosine(vectors[i], vectors[j]) + weight * float(pair_dense[p])
+        else:
+            s = weight * float(pair_dense[p]) + cross_offset
         if s >= threshold:
             neighbours[i].add(j)
             neighbours[j].add(i)
@@ -68,9 +106,19 @@ def average_linkage(
         # a < b always: the merged cluster keeps the earlier root.
         members[a].extend(members.pop(b))
         members[a].sort()
-        sa, sb = sums[a], sums.pop(b)
-        for t, w in sb.items():
-            sa[t] = sa.get(t, 0.0) + w
+        if semantic:
+            dsums[a] += dsums.pop(b)
+            tongues[a] += tongues.pop(b)
+            la = by_lang[a]
+            for lang, sb in by_lang.pop(b).items():
+                sa = la.setdefault(lang, {})
+                for t, w in sb.items():
+                    sa[t] = sa.get(t, 0.0) + w
+            sums.pop(b)
+        else:
+            sa, sb = sums[a], sums.pop(b)
+            for t, w in sb.items():
+                sa[t] = sa.get(t, 0.0) + w
         span[a] = _merge_span(span[a], span.pop(b))
         version[a] += 1
         nb = (neighbours[a] | neighbours.pop(b)) - {a, b}
@@ -81,8 +129,40 @@ def average_linkage(
         for c in sorted(nb):
             if _too_wide(_merge_span(span[a], span[c]), window_days):
                 continue
-            s = cosine(sa, sums[c]) / (len(members[a]) * len(members[c]))
+            s = score(a, c)
             if s >= threshold:
                 x, y = min(a, c), max(a, c)
                 heapq.heappush(heap, (-s, x, y, version[x], version[y]))
     return [members[root] for root in sorted(members)]
+
+
+def mean_pair_score(
+    vectors: Sequence[dict[str, float]],
+    members: Sequence[int],
+    *,
+    dense=None,
+    weight: float = 0.0,
+    langs: Sequence[str | None] | None = None,
+    cross_offset: float = 0.0,
+) -> float:
+    """The mean score over all pairs of one cluster's ``members`` (at least two), from the same sums
+    as :func:`average_linkage` (for unit vectors, the pairs of a sum ``S`` add up to ``(|S|^2 - n) / 2``).
+
+    >>> mean_pair_score([{"a": 1.0}, {"a": 0.8, "b": 0.6}, {"b": 1.0}], [0, 1, 2])
+    0.4667
+    """
+    n = len(members)
+    pairs = n * (n - 1) / 2
+    by_lang: dict[str | None, dict[str, float]] = {}
+    for i in members:
+        part = by_lang.setdefault(langs[i] if dense is not None else None, {})
+        for t, w in vectors[i].items():
+            part[t] = part.get(t, 0.0) + w
+    sizes = Counter(langs[i] for i in members) if dense is not None else Counter({None: n})
+    lexical = sum((sum(w * w for w in part.values()) - sizes[lang]) / 2.0 for lang, part in by_lang.items())
+    if dense is None:
+        return round(lexical / pairs, 4)
+    total = dense[list(members)].sum(axis=0)
+    apart = (n * n - sum(m * m for m in sizes.values())) / 2.0
+    score = (1.0 - weight) * lexical + weight * (float(total @ total) - n) / 2.0 + cross_offset * apart
+    return round(score / pairs, 4)

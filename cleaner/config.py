@@ -94,8 +94,8 @@ class DuplicateConfig:
 class StoryConfig:
     """Story-level settings.
 
-    Defaults: ``threshold=0.25`` (mean cosine between two stories' articles at or above which they
-    merge); ``window_days=3.0`` (dated articles further apart are never one story; ``0`` disables);
+    Defaults: ``threshold=0.30`` (mean cosine between two stories' articles at or above which they
+    merge, in (0, 1]); ``window_days=3.0`` (dated articles further apart are never one story; ``0`` disables);
     ``top_terms=40`` (terms per article vector); ``candidate_terms=120`` (term counts kept per
     article at ``add`` time, re-ranked at ``assign``); ``lsh_terms=10`` (best terms MinHashed for
     candidates); ``num_perm=32`` and ``bands=32`` (LSH: 32 bands of 1 row); ``prior_docs=1000.0``
@@ -104,10 +104,24 @@ class StoryConfig:
     words that an earlier article carried word for word adds nothing to a later article's terms;
     ``0`` disables; words are counted by spaces); ``repeated_share=0.5`` (unless such sentences
     are more than this share of the article's words: then it is a copy, and is kept whole);
-    ``seed=1`` (MinHash permutations).
+    ``seed=1`` (MinHash permutations); ``term_chars=5`` (words count under their first this many
+    characters, Arabic after light prefix and suffix stripping: see :func:`cleaner.terms.term_form`;
+    ``0`` keeps whole words; 0 or >= 3).
+
+    The optional semantic signal (:mod:`cleaner.semantic`; off by default): ``encoder="none"``
+    (``"none"``, ``"use"`` for USE multilingual v3 from the ``cleaner[semantic]`` extra, or
+    ``"sentence-transformers"`` for the model folder in ``encoder_path``; nothing is ever
+    downloaded); ``encoder_path=""`` (that folder); ``encoder_chars=600`` (characters of title
+    plus lead that are encoded, >= 1); ``semantic_weight=0.55`` (share of the encoder's cosine in
+    the score of two articles in one language, the rest being the term cosine, in (0, 1]);
+    ``semantic_threshold=0.46`` (what ``threshold`` is when an encoder is on: the mean combined
+    score at or above which two stories merge, in (0, 1]); ``cross_threshold=0.64`` (encoder
+    cosine at or above which two articles in different languages are one story, in (0, 1]);
+    ``semantic_neighbours=10`` (each article's nearest neighbours by the encoder that become
+    candidates, >= 1).
     """
 
-    threshold: float = 0.25
+    threshold: float = 0.30
     window_days: float = 3.0
     top_terms: int = 40
     candidate_terms: int = 120
@@ -120,9 +134,19 @@ class StoryConfig:
     repeated_sentences: int = 8
     repeated_share: float = 0.5
     seed: int = 1
+    term_chars: int = 5
+    encoder: str = "none"
+    encoder_path: str = ""
+    encoder_chars: int = 600
+    semantic_weight: float = 0.55
+    semantic_threshold: float = 0.46
+    cross_threshold: float = 0.64
+    semantic_neighbours: int = 10
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.encoder == "sentence-transformers" and not self.encoder_path:
+            raise ConfigError('story encoder "sentence-transformers" needs encoder_path, the folder of a model on disk')
         if not 0.0 < self.threshold <= 1.0:
             raise ConfigError(f"story threshold must be in (0, 1], got {self.threshold}")
         if self.window_days < 0:

@@ -79,6 +79,13 @@ LIMITS: dict[str, Allowed] = {
     "stories.repeated_sentences": _at_least(0),
     "stories.repeated_share": _within(0, 1),
     "stories.seed": _within(0, 2**32 - 1),
+    "stories.term_chars": Allowed(lambda v: v == 0 or v >= 3, "0 (whole words) or {} >= 3"),
+    "stories.encoder": _one_of("none", "use", "sentence-transformers"),
+    "stories.encoder_chars": _at_least(1),
+    "stories.semantic_weight": _within(0, 1, open_low=True),
+    "stories.semantic_threshold": _within(0, 1, open_low=True),
+    "stories.cross_threshold": _within(0, 1, open_low=True),
+    "stories.semantic_neighbours": _at_least(1),
 }
 #: The settings section each dataclass holds ("" for the top level).
 SECTION_OF = {"Config": "", "NormalizeConfig": "normalize", "StripConfig": "strip", "DuplicateConfig": "duplicates", "StoryConfig": "stories"}

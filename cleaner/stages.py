@@ -178,7 +178,8 @@ class GroupStories(Stage):
 
     def observe(self, doc: Document) -> Document:
         if doc.duplicate_of is None:
-            self.index.add(doc.id, doc.text, lang=doc.lang, date=doc.date)
+            title = doc.fields.get("title")  # read by the encoder only, when one is configured
+            self.index.add(doc.id, doc.text, lang=doc.lang, date=doc.date, title=title if isinstance(title, str) else None)
         return doc
 
     def finish(self) -> None:

@@ -2,11 +2,14 @@
 
 Stages, each explicit:
 
-1. ``add``: tokenise, guess the language if not given, count document frequencies, drop the tokens
-   of long sentences an earlier article already carried word for word (template: paywall forms,
-   press-wire footers, promo blocks; see ``repeated_sentences``), and keep only a small
-   per-article record (the ``candidate_terms`` most salient term counts, the language, the date as
-   days since the epoch) plus one 64-bit key per long sentence seen. Texts are never kept.
+1. ``add``: tokenise, guess the language if not given, map each word to its term (its first
+   ``term_chars`` characters, :func:`cleaner.terms.term_form`: inflected forms meet), count
+   document frequencies, drop the terms of long sentences an earlier article already carried word
+   for word (template: paywall forms, press-wire footers, promo blocks; see
+   ``repeated_sentences``), and keep only a small per-article record (the ``candidate_terms`` most
+   salient term counts, the language, the date as days since the epoch) plus one 64-bit key per
+   long sentence seen. Texts are never kept. With an encoder (``encoder``, :mod:`cleaner.semantic`)
+   the title and lead are encoded too, in batches, and only the vector is kept.
 2. ``assign``: weigh terms by sublinear tf times a blended idf (corpus document frequencies with
    the wordfreq background as ``prior_docs`` pseudo-documents), keep the ``top_terms`` best as a
    unit vector per article; MinHash the ``lsh_terms`` best and query an LSH index for candidate
@@ -14,7 +17,14 @@ Stages, each explicit:
    only when the mean cosine over all their cross pairs reaches ``threshold`` (computed exactly
    from sums of member vectors; :func:`cleaner.clustering.average_linkage`), and only when every
    dated member stays within ``window_days``. Similarity is not transitive, so a chain A~B~C does
-   not pull A and C together.
+   not pull A and C together. With an encoder, each article's ``semantic_neighbours`` nearest
+   neighbours by the encoder are candidates too (this is how articles in two languages meet), and
+   the score of two articles in one language is ``(1 - semantic_weight) * term cosine +
+   semantic_weight * encoder cosine``, compared with ``semantic_threshold``; two articles in
+   different languages (whose terms are not comparable) reach that threshold exactly when their
+   encoder cosine reaches ``cross_threshold``. The encoder's nearest neighbours are exact, found
+   block by block (bounded memory; time grows with the square of the corpus, far below the
+   encoding itself at 10,000 articles).
 3. ``explain``: members, their cosine to the story centroid, pairwise scores, shared terms.
 
 The state (:meth:`StoryIndex.to_state`) is plain dicts, lists, floats and strings.
@@ -24,25 +34,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import heapq
 import math
-import re
-import zlib
 from collections import Counter
-from dataclasses import dataclass
 
-from .clustering import average_linkage
+from .clustering import average_linkage, mean_pair_score
 from .config import StoryConfig
 from .errors import ConfigError
-from .terms import (
-    Background,
-    DocFrequencies,
-    LanguageGuesser,
-    cosine,
-    idf,
-    term_weights,
-    tokenize,
-)
+from .featurizer import Featurizer, StoryFeatures, parse_day  # noqa: F401  (re-exported: index, tests)
+from .terms import DocFrequencies, cosine, idf, term_weights
 
 
 def story_id(first_member: str) -> str:
@@ -50,125 +49,15 @@ def story_id(first_member: str) -> str:
     return "s-" + hashlib.sha1(first_member.encode("utf-8")).hexdigest()[:12]
 
 
-def parse_day(date: str | None) -> float | None:
-    """An ISO 8601 or RFC 2822 date or datetime -> days since the epoch (naive times are UTC).
-
-    ``None`` stays ``None``; a date :func:`cleaner.documents.parse_date` cannot read is a
-    :class:`~cleaner.errors.ConfigError` (readers report such a record before it gets here).
-
-    >>> parse_day("1970-01-02"), parse_day("1970-01-01T12:00:00Z"), parse_day("Fri, 02 Jan 1970 00:00:00 GMT")
-    (1.0, 0.5, 1.0)
-    """
-    from .documents import parse_date
-
-    if not date:
-        return None
-    try:
-        return parse_date(date).timestamp() / 86400.0
-    except ValueError as exc:
-        raise ConfigError(f"story date: {exc}") from None
-
-
-@dataclass(frozen=True)
-class StoryFeatures:
-    """What the story level keeps of one article.
-
-    ``terms``: every token's count (for corpus document frequencies); ``counts``: at most
-    ``candidate_terms`` of them, the most salient, repeated template sentences left out.
-    """
-
-    lang: str | None
-    day: float | None
-    terms: Counter
-    counts: dict[str, int]
-
-
-class Featurizer:
-    """Turns a cleaned article into :class:`StoryFeatures`, keeping its caches between articles.
-
-    With ``remember=True`` it remembers long sentences, so that a sentence an earlier article
-    already carried (see :meth:`_repeated`) does not count for a later one; articles must then
-    come in input order, in one process.
-    """
-
-    def __init__(self, config: StoryConfig, *, remember: bool = True):
-        self.config = config
-        self.remember = remember and config.repeated_sentences > 0
-        self.sentences: set[int] = set()
-        self._background = Background(doc_length=config.doc_length, wordlist=config.wordlist)
-        self._guesser = LanguageGuesser()
-        self._bgp: dict[str | None, dict[str, float]] = {}  # lang -> term -> background doc probability
-
-    def background_p(self, term: str, lang: str | None) -> float:
-        bgp = self._bgp.setdefault(lang, {})
-        p = bgp.get(term)
-        if p is None:
-            p = bgp[term] = self._background.doc_probability(term, lang)
-        return p
-
-    def _salience_key(self, lang: str | None):
-        """Sort key, most salient first: (1 + log tf) * -log p(background); ties by term."""
-        bgp, log = self._bgp.setdefault(lang, {}), math.log
-        return lambda item: ((1.0 + log(item[1])) * log(bgp[item[0]]), item[0])
-
-    def features(self, text: str, lang: str | None = None, date: str | None = None) -> StoryFeatures:
-        lang = lang or self._guesser.guess(text)
-        terms = Counter(tokenize(text, lang))
-        counts = terms
-        if self.remember:
-            repeated = self._repeated(text, lang)
-            if repeated:
-                counts = terms - repeated
-        bgp = self._bgp.setdefault(lang, {})
-        doc_probability = self._background.doc_probability
-        for t in counts:
-            if t not in bgp:
-                bgp[t] = doc_probability(t, lang)
-        keep = self.config.candidate_terms
-        if len(counts) > keep:
-            counts = dict(sorted(counts.items(), key=self._salience_key(lang))[:keep])
-        else:
-            counts = dict(counts)
-        return StoryFeatures(lang, parse_day(date), terms, counts)
-
-    def top(self, features: StoryFeatures, n: int) -> list[str]:
-        """The ``n`` most salient of an article's kept terms."""
-        return [t for t, _ in heapq.nsmallest(n, features.counts.items(), key=self._salience_key(features.lang))]
-
-    def _repeated(self, text: str, lang: str | None) -> Counter:
-        """Tokens of this article's sentences that an earlier article already carried word for word.
-
-        A long sentence shared verbatim by two canonical articles is template (a paywall form, a
-        press-wire footer, a promo block) far more often than shared reporting: near-copies are the
-        duplicate level's business. The first article keeps the sentence, later ones drop it, so it
-        never adds to their similarity. Sentences (split at ``.!?`` before a space, and at line
-        ends) are matched exactly, as the normaliser left them, and their words counted by spaces:
-        scripts written without spaces are left alone. Only repeated sentences are tokenised.
-        """
-        seen, minimum = self.sentences, self.config.repeated_sentences - 1
-        repeated: list[str] = []
-        total = shared = 0
-        for sentence in _SENTENCE_RE.split(text):
-            spaces = sentence.count(" ")
-            total += spaces + 1
-            if spaces < minimum:
-                continue
-            raw = sentence.strip().encode("utf-8")
-            key = zlib.crc32(raw) << 32 | zlib.adler32(raw)  # 64 bits: no collisions at millions of sentences
-            if key in seen:
-                repeated.append(sentence)
-                shared += spaces + 1
-            else:
-                seen.add(key)
-        # Mostly an earlier article: a copy, not a page with some template in it; keep it whole.
-        if not repeated or shared > self.config.repeated_share * total:
-            return Counter()
-        return Counter(tokenize("\n".join(repeated), lang))
-
 class StoryIndex:
-    """Collect articles with :meth:`add`, then :meth:`assign` story ids."""
+    """Collect articles with :meth:`add`, then :meth:`assign` story ids.
 
-    def __init__(self, config: StoryConfig = StoryConfig()):
+    ``encoder``: an :class:`cleaner.semantic.Encoder` to use instead of the one ``config.encoder``
+    names (which is loaded at the first :meth:`add`). ``semantic`` tells whether the encoder's
+    signal is on: it is when an encoder is configured or given.
+    """
+
+    def __init__(self, config: StoryConfig = StoryConfig(), *, encoder=None):
         self.config = config
         self.df = DocFrequencies()
         self._ids: list[str] = []
@@ -177,19 +66,46 @@ class StoryIndex:
         self._langs: list[str | None] = []
         self._days: list[float | None] = []
         self.featurizer = Featurizer(config)
+        self.leads = None  # the encoder's vectors (cleaner.semantic.Leads), in semantic mode
+        if encoder is not None or config.encoder != "none":
+            from .semantic import Leads
+
+            self.leads = Leads(config, encoder)
         self._vectors: list[dict[str, float]] | None = None
         self._stories: dict[str, list[int]] | None = None
         self._story_of: dict[str, str] | None = None
 
+    @property
+    def semantic(self) -> bool:
+        """Whether the encoder's signal is on (an encoder configured or given)."""
+        return self.leads is not None
+
+    @property
+    def threshold(self) -> float:
+        """The merge threshold in force: ``semantic_threshold`` with an encoder, else ``threshold``."""
+        return self.config.semantic_threshold if self.semantic else self.config.threshold
+
+    @property
+    def cross_offset(self) -> float:
+        """Added to ``semantic_weight * encoder cosine``, the score of two articles in different
+        languages (their terms are not comparable), so that the pair reaches :attr:`threshold`
+        exactly when its encoder cosine reaches ``cross_threshold``."""
+        return self.config.semantic_threshold - self.config.semantic_weight * self.config.cross_threshold
+
     # ------------------------------------------------------------------ add
 
-    def add(self, doc_id: str, text: str, *, lang: str | None = None, date: str | None = None) -> None:
-        """Add one cleaned article. Adding an id twice replaces nothing: it is an error."""
+    def add(self, doc_id: str, text: str, *, lang: str | None = None, date: str | None = None, title: str | None = None) -> None:
+        """Add one cleaned article. Adding an id twice replaces nothing: it is an error.
+
+        ``title`` is only read by the encoder (title and lead, ``encoder_chars`` in all).
+        """
         if doc_id in self._pos:
             raise ConfigError(f"story index already has a document {doc_id!r}; ids must be unique")
         features = self.featurizer.features(text, lang, date)
         self.df.add(features.terms)
         self._record(doc_id, features.counts, features.lang, features.day)
+        if self.leads is not None:
+            self.leads.add(text, title)
 
     def _record(self, doc_id: str, counts: dict[str, int], lang: str | None, day: float | None) -> None:
         self._pos[doc_id] = len(self._ids)
@@ -239,12 +155,23 @@ class StoryIndex:
         return bool(w) and a is not None and b is not None and abs(a - b) > w
 
     def score(self, id_a: str, id_b: str) -> float:
-        """Verification similarity: cosine of the two term vectors; 0 outside the date window."""
+        """Verification similarity, the one compared with :attr:`threshold`; 0 outside the date window.
+
+        The cosine of the two term vectors; with an encoder, the combined score (module docstring).
+        """
         i, j = self._index(id_a), self._index(id_b)
         if self._apart(i, j):
             return 0.0
         vectors = self._ensure_vectors()
-        return cosine(vectors[i], vectors[j])
+        lexical = cosine(vectors[i], vectors[j])
+        if not self.semantic:
+            return lexical
+        dense = self.leads.matrix()
+        return self._combined(lexical, float(dense[i] @ dense[j]), self._langs[i] != self._langs[j])
+
+    def _combined(self, lexical: float, semantic: float, languages_differ: bool) -> float:
+        w = self.config.semantic_weight
+        return w * semantic + self.cross_offset if languages_differ else (1.0 - w) * lexical + w * semantic
 
     # ------------------------------------------------------------------ candidates
 
@@ -267,6 +194,11 @@ class StoryIndex:
             for j in lsh.query(m):
                 pairs.add((j, i))
             lsh.insert(i, m, check_duplication=False)
+        if self.semantic and len(vectors) > 1:
+            from .semantic import nearest_neighbours
+
+            lo, hi, _ = nearest_neighbours(self.leads.matrix(), cfg.semantic_neighbours)
+            pairs.update(zip(lo.tolist(), hi.tolist()))
         return sorted(pairs)
 
     # ------------------------------------------------------------------ clustering
@@ -277,10 +209,16 @@ class StoryIndex:
             self._cluster()
         return dict(self._story_of)
 
+    def _semantic_args(self) -> dict:
+        """The semantic part of the score, as :mod:`cleaner.clustering` takes it (nothing without an encoder)."""
+        if not self.semantic:
+            return {}
+        return {"dense": self.leads.matrix(), "weight": self.config.semantic_weight, "langs": self._langs, "cross_offset": self.cross_offset}
+
     def _cluster(self) -> None:
         vectors = self._ensure_vectors()
         pairs = [(i, j) for i, j in self._candidate_pairs() if not self._apart(i, j)]
-        groups = average_linkage(vectors, pairs, self._days, threshold=self.config.threshold, window_days=self.config.window_days)
+        groups = average_linkage(vectors, pairs, self._days, threshold=self.threshold, window_days=self.config.window_days, **self._semantic_args())
         self._stories = {}
         self._story_of = {}
         for idx in groups:
@@ -294,9 +232,11 @@ class StoryIndex:
     def explain(self, story_id: str, *, terms: int = 12, max_pairs: int = 45) -> dict:
         """Why these articles are one story: members, centroid and pairwise scores, shared terms.
 
-        ``cohesion`` is the mean pairwise cosine (the average-linkage score compared with
+        ``cohesion`` is the mean pairwise score (the average-linkage score compared with
         ``threshold``); ``shared_terms`` lists terms carried by at least two members, by their
-        weight in the centroid, with how many members carry each.
+        weight in the centroid, with how many members carry each; a term is shown as the first
+        word seen with its form. With an encoder, each pair also shows its ``lexical`` (term) and
+        ``semantic`` (encoder) cosines.
         """
         self.assign()
         if story_id not in self._stories:
@@ -311,22 +251,25 @@ class StoryIndex:
                 carriers[t] += 1
         norm = math.sqrt(sum(w * w for w in total.values())) or 1.0
         centroid = {t: w / norm for t, w in total.items()}
-        pair_sum = (sum(w * w for w in total.values()) - len(idx)) / 2.0
-        n_pairs = len(idx) * (len(idx) - 1) // 2
         pairs = []
         for a in range(len(idx)):
             for b in range(a + 1, len(idx)):
                 if len(pairs) >= max_pairs:
                     break
                 i, j = idx[a], idx[b]
-                pairs.append({"a": self._ids[i], "b": self._ids[j], "score": round(cosine(vectors[i], vectors[j]), 4)})
+                pair = {"a": self._ids[i], "b": self._ids[j], "score": round(self.score(self._ids[i], self._ids[j]), 4)}
+                if self.semantic:
+                    pair["lexical"] = round(cosine(vectors[i], vectors[j]), 4)
+                    pair["semantic"] = round(float(self.leads.matrix()[i] @ self.leads.matrix()[j]), 4)
+                pairs.append(pair)
         shared = [t for t in centroid if carriers[t] >= 2]
         shared.sort(key=lambda t: (-centroid[t], t))
+        shown = self.featurizer.shown
         return {
             "story": story_id,
             "size": len(idx),
-            "cohesion": round(pair_sum / n_pairs, 4) if n_pairs else 1.0,
-            "threshold": self.config.threshold,
+            "cohesion": mean_pair_score(vectors, idx, **self._semantic_args()) if len(idx) > 1 else 1.0,
+            "threshold": self.threshold,
             "members": [
                 {
                     "id": self._ids[i],
@@ -337,15 +280,17 @@ class StoryIndex:
             ],
             "pairs": pairs,
             "shared_terms": [
-                {"term": t, "weight": round(centroid[t], 4), "members": carriers[t]} for t in shared[:terms]
+                {"term": shown.get(t, t), "weight": round(centroid[t], 4), "members": carriers[t]} for t in shared[:terms]
             ],
         }
 
     # ------------------------------------------------------------------ state
 
     def to_state(self) -> dict:
-        """Plain, JSON-able state: config, corpus document frequencies, one small record per article."""
-        return {
+        """Plain, JSON-able state: config, corpus document frequencies, one small record per article
+        (with an encoder, its vector too), and the words that terms are shown as."""
+        kept = set().union(*self._counts) if self._counts else set()
+        state = {
             "config": dataclasses.asdict(self.config),
             "df": self.df.to_state(),
             "docs": [
@@ -353,17 +298,25 @@ class StoryIndex:
                 for d, c, l, day in zip(self._ids, self._counts, self._langs, self._days)
             ],
             "sentences": sorted(self.featurizer.sentences),
+            "shown": {t: w for t, w in self.featurizer.shown.items() if t in kept and t != w},
         }
+        if self.semantic:
+            state["vectors"] = self.leads.matrix().tolist()
+        return state
 
     @classmethod
     def from_state(cls, state: dict) -> StoryIndex:
+        """The index :meth:`to_state` describes. A state without vectors is scored by terms alone,
+        whatever its config says about an encoder (articles added later are not encoded)."""
         index = cls(StoryConfig(**state["config"]))
         index.df = DocFrequencies.from_state(state["df"])
         for doc in state["docs"]:
             counts = {str(t): int(n) for t, n in doc["terms"].items()}
             index._record(doc["id"], counts, doc["lang"], doc["day"])
         index.featurizer.sentences = {int(k) for k in state.get("sentences", ())}
+        index.featurizer.shown.update({str(t): str(w) for t, w in state.get("shown", {}).items()})
+        if "vectors" in state:
+            index.leads.restore(state["vectors"])
+        else:
+            index.leads = None
         return index
-
-
-_SENTENCE_RE = re.compile(r"[.!?]\s|\n")

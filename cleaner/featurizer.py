@@ -1,0 +1,160 @@
+"""What the story level keeps of one article: its terms, counted, template sentences left out.
+
+:class:`Featurizer` turns a cleaned article into :class:`StoryFeatures` (language, day, term
+counts); :class:`cleaner.stories.StoryIndex` and the corpus index (:mod:`cleaner.index`) both use it,
+so that an article gets the same record wherever it is made.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+from .config import StoryConfig
+from .errors import ConfigError
+from .terms import Background, LanguageGuesser, term_form, tokenize
+
+
+def parse_day(date: str | None) -> float | None:
+    """An ISO 8601 or RFC 2822 date or datetime -> days since the epoch (naive times are UTC).
+
+    ``None`` stays ``None``; a date :func:`cleaner.documents.parse_date` cannot read is a
+    :class:`~cleaner.errors.ConfigError` (readers report such a record before it gets here).
+
+    >>> parse_day("1970-01-02"), parse_day("1970-01-01T12:00:00Z"), parse_day("Fri, 02 Jan 1970 00:00:00 GMT")
+    (1.0, 0.5, 1.0)
+    """
+    from .documents import parse_date
+
+    if not date:
+        return None
+    try:
+        return parse_date(date).timestamp() / 86400.0
+    except ValueError as exc:
+        raise ConfigError(f"story date: {exc}") from None
+
+
+@dataclass(frozen=True)
+class StoryFeatures:
+    """What the story level keeps of one article.
+
+    ``terms``: every token's count (for corpus document frequencies); ``counts``: at most
+    ``candidate_terms`` of them, the most salient, repeated template sentences left out.
+    """
+
+    lang: str | None
+    day: float | None
+    terms: Counter
+    counts: dict[str, int]
+
+
+class Featurizer:
+    """Turns a cleaned article into :class:`StoryFeatures`, keeping its caches between articles.
+
+    With ``remember=True`` it remembers long sentences, so that a sentence an earlier article
+    already carried (see :meth:`_repeated`) does not count for a later one; articles must then
+    come in input order, in one process. ``shown`` maps each term to the first word seen with that
+    form, for people to read (``explain``).
+    """
+
+    def __init__(self, config: StoryConfig, *, remember: bool = True):
+        self.config = config
+        self.remember = remember and config.repeated_sentences > 0
+        self.sentences: set[int] = set()
+        self.shown: dict[str, str] = {}
+        self._background = Background(doc_length=config.doc_length, wordlist=config.wordlist, term_chars=config.term_chars)
+        self._guesser = LanguageGuesser()
+        self._bgp: dict[str | None, dict[str, float]] = {}  # lang -> term -> background doc probability
+        self._forms: dict[str | None, dict[str, str]] = {}  # lang -> token -> term
+
+    def terms(self, text: str, lang: str | None) -> list[str]:
+        """The text's terms: each :func:`~cleaner.terms.tokenize` token's :func:`~cleaner.terms.term_form`,
+        then its numbers of two digits or more (a count, an age, a score: measured on the SemEval
+        pairs they lower false merges between related events; common ones such as years weigh little).
+        """
+        tokens = tokenize(text, lang)
+        numbers = _NUMBER_RE.findall(text)
+        if not self.config.term_chars:
+            return tokens + numbers
+        forms = self._forms.setdefault(lang, {})
+        get = forms.get
+        return [get(t) or self._new_form(t, lang, forms) for t in tokens] + numbers
+
+    def _new_form(self, token: str, lang: str | None, forms: dict[str, str]) -> str:
+        form = forms[token] = term_form(token, lang, self.config.term_chars)
+        self.shown.setdefault(form, token)
+        return form
+
+    def background_p(self, term: str, lang: str | None) -> float:
+        bgp = self._bgp.setdefault(lang, {})
+        p = bgp.get(term)
+        if p is None:
+            p = bgp[term] = self._background.doc_probability(term, lang)
+        return p
+
+    def _salience_key(self, lang: str | None):
+        """Sort key, most salient first: (1 + log tf) * -log p(background); ties by term."""
+        bgp, log = self._bgp.setdefault(lang, {}), math.log
+        return lambda item: ((1.0 + log(item[1])) * log(bgp[item[0]]), item[0])
+
+    def features(self, text: str, lang: str | None = None, date: str | None = None) -> StoryFeatures:
+        lang = lang or self._guesser.guess(text)
+        terms = Counter(self.terms(text, lang))
+        counts = terms
+        if self.remember:
+            repeated = self._repeated(text, lang)
+            if repeated:
+                counts = terms - repeated
+        bgp = self._bgp.setdefault(lang, {})
+        doc_probability = self._background.doc_probability
+        for t in counts:
+            if t not in bgp:
+                bgp[t] = doc_probability(t, lang)
+        keep = self.config.candidate_terms
+        if len(counts) > keep:
+            counts = dict(sorted(counts.items(), key=self._salience_key(lang))[:keep])
+        else:
+            counts = dict(counts)
+        return StoryFeatures(lang, parse_day(date), terms, counts)
+
+    def top(self, features: StoryFeatures, n: int) -> list[str]:
+        """The ``n`` most salient of an article's kept terms."""
+        return [t for t, _ in heapq.nsmallest(n, features.counts.items(), key=self._salience_key(features.lang))]
+
+    def _repeated(self, text: str, lang: str | None) -> Counter:
+        """Terms of this article's sentences that an earlier article already carried word for word.
+
+        A long sentence shared verbatim by two canonical articles is template (a paywall form, a
+        press-wire footer, a promo block) far more often than shared reporting: near-copies are the
+        duplicate level's business. The first article keeps the sentence, later ones drop it, so it
+        never adds to their similarity. Sentences (split at ``.!?`` before a space, and at line
+        ends) are matched exactly, as the normaliser left them, and their words counted by spaces:
+        scripts written without spaces are left alone. Only repeated sentences are tokenised.
+        """
+        seen, minimum = self.sentences, self.config.repeated_sentences - 1
+        repeated: list[str] = []
+        total = shared = 0
+        for sentence in _SENTENCE_RE.split(text):
+            spaces = sentence.count(" ")
+            total += spaces + 1
+            if spaces < minimum:
+                continue
+            raw = sentence.strip().encode("utf-8")
+            key = zlib.crc32(raw) << 32 | zlib.adler32(raw)  # 64 bits: no collisions at millions of sentences
+            if key in seen:
+                repeated.append(sentence)
+                shared += spaces + 1
+            else:
+                seen.add(key)
+        # Mostly an earlier article: a copy, not a page with some template in it; keep it whole.
+        if not repeated or shared > self.config.repeated_share * total:
+            return Counter()
+        return Counter(self.terms("\n".join(repeated), lang))
+
+
+_SENTENCE_RE = re.compile(r"[.!?]\s|\n")
+_NUMBER_RE = re.compile(r"(?<![\w.,])\d{2,}(?!\w)")
