@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .cleaning import Cleaner
 from .codes import INFORMATIONAL, builtin
@@ -114,6 +114,8 @@ class Checker:
         self.where: list[tuple[str, int, str | None]] = []  # (path, line, record) of each remembered article
         self.corpus = corpus  # a cleaner.index.CorpusIndex: staged articles are also compared with it
         self.corpus_findings: list[Finding] = []
+        #: (source, line) -> the article's text once fixed, when fixing shifts what is learned (see learned_site_lines)
+        self.planned: dict[tuple[str | None, int | None], str] | None = None
 
     def examine(self, text: str, site: str | None) -> _Fixed:
         """Findings (line, code, name, message) for one article's text, and the text one fix pass makes."""
@@ -178,7 +180,9 @@ def check_paths(paths: Iterable[str], config: Config, rulebook: Rulebook, *, fix
     and that record is skipped.
     """
     rulebook = rulebook.select(config.strip.select, config.strip.ignore)
-    checker = Checker(config, rulebook, index, learned_site_lines(paths, config, Cleaner(config, rulebook), index))
+    learned, planned = learned_site_lines(paths, config, Cleaner(config, rulebook), index)
+    checker = Checker(config, rulebook, index, learned)
+    checker.planned = planned
     result = CheckResult()
     seen_ids: dict[str, str] = {}
     files: set[str] = set()
@@ -217,20 +221,60 @@ def check_paths(paths: Iterable[str], config: Config, rulebook: Rulebook, *, fix
     return result
 
 
-def learned_site_lines(paths: Iterable[str], config: Config, cleaner: Cleaner, index=None) -> dict:
+def learned_site_lines(paths: Iterable[str], config: Config, cleaner: Cleaner, index=None) -> tuple[dict, dict | None]:
     """The lines each site repeats, learned as ``run`` learns them: from the checked articles
     (normalised; one extra read of the files), together with those the corpus ``index`` learned from
-    the whole corpus when it was built. Nothing when learning is off."""
+    the whole corpus when it was built. Nothing when learning is off.
+
+    Also, when fixing shifts what is learned, each article's text once fixed, by (source, line);
+    else None. A fix removes a learned line from every article it changes, but not from those it
+    leaves as they are (a fix would empty them); the next check may then find the line in too
+    few articles to learn it, and fix those articles in another way. So the fix is applied again
+    to the fixed articles, relearning each time, until what is learned stays the same
+    (:data:`MAX_FIX_PASSES` passes at most): the texts of that pass are what ``--fix`` writes.
+    """
     if config.strip.learn is False:
-        return {}
-    learned = dict(index.learned_lines()) if index is not None else {}
+        return {}, None
+    base = dict(index.learned_lines()) if index is not None else {}
+
+    def documents() -> Iterator[Document]:  # unreadable inputs are reported by the check itself
+        items = read_paths(list(paths), id_field=config.id_field, text_field=config.text_field, exclude=config.exclude)
+        return (item for item in items if isinstance(item, Document))
+
+    first = learned = _learn(base, config, cleaner, ((doc.site, doc.text) for doc in documents()))
+    if learned == base:  # nothing learned from these articles: fixing them cannot change what is learned
+        return learned, None
+    kept = list(documents())  # read again, now kept in memory
+    articles = [(doc.source, doc.source_line, doc.site) for doc in kept]
+    texts = {(doc.source, doc.source_line): doc.text for doc in kept}
+    shifted = False
+    for _ in range(MAX_FIX_PASSES):
+        fixer = Checker(config, cleaner.rulebook, learned=learned)
+        for source, line, site in articles:
+            if line is not None or kind_of(Path(source)) != "html":  # HTML pages are not fixed
+                texts[source, line] = _settled(fixer, texts[source, line], site)
+        again = _learn(base, config, cleaner, ((site, texts[source, line]) for source, line, site in articles))
+        if again == learned:
+            break
+        learned, shifted = again, True
+    return first, texts if shifted else None
+
+
+def _learn(base: dict, config: Config, cleaner: Cleaner, articles: Iterable[tuple[str | None, str]]) -> dict:
+    """``base`` and the lines each site repeats in ``articles`` (site, text)."""
     lines = SiteLines(config.strip)
-    for item in read_paths(list(paths), id_field=config.id_field, text_field=config.text_field, exclude=config.exclude):
-        if isinstance(item, Document):  # unreadable inputs are reported by the check itself
-            lines.add(item.site, cleaner.normalize(item.text).text)
+    for site, text in articles:
+        lines.add(site, cleaner.normalize(text).text)
+    learned = dict(base)
     for site, keys in lines.learned().items():
         learned[site] = learned.get(site, frozenset()) | keys
     return learned
+
+
+def _settled(checker: Checker, text: str, site: str | None) -> str:
+    """``text`` once fixed, or as it is when there is nothing to fix or a fix would leave nothing."""
+    fixed = checker.settle(checker.examine(text, site), site)
+    return text if fixed is None or not fixed.strip() else fixed
 
 
 def _check_article(checker: Checker, doc: Document, path: str, result: CheckResult) -> str | None:
@@ -246,6 +290,9 @@ def _check_article(checker: Checker, doc: Document, path: str, result: CheckResu
     examined = checker.examine(doc.text, doc.site)
     fixed = checker.settle(examined, doc.site)
     emptied = fixed is not None and not fixed.strip()
+    if checker.planned is not None and (doc.source, doc.source_line) in checker.planned:
+        final = checker.planned[doc.source, doc.source_line]  # fixing shifted what is learned
+        fixed, emptied = (None, emptied) if final == doc.text else (final, False)
     for at, code, name, message in examined.findings:
         if record is not None:
             message, at = f"record {record!r} line {at}: {message}", line

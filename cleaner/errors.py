@@ -6,11 +6,35 @@ nothing here is meant to surface as a traceback.
 
 from __future__ import annotations
 
+import re
+
+#: What would break a one-line message or play tricks on a terminal: C0 and C1 control
+#: characters (line feed, carriage return, escape...) and the Unicode line and paragraph separators.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    r"""``text`` for a one-line message: control characters and line separators as Python escapes.
+
+    File names may hold any of them (a line feed, an escape sequence that recolours the terminal).
+
+    >>> print(printable("in/two\nlines.txt"), printable("\x1b[31mred.txt"), printable("caf\u00e9 \u2028"))
+    in/two\nlines.txt \x1b[31mred.txt café \u2028
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
 
 class CleanerError(Exception):
-    """Base class for errors that cleaner reports to the user."""
+    """Base class for errors that cleaner reports to the user.
+
+    The message is always one line: a file name, id or value in it that holds a line break or
+    another control character is shown with :func:`printable` escapes.
+    """
 
     exit_code = 2
+
+    def __str__(self) -> str:
+        return printable(super().__str__())
 
 
 class ConfigError(CleanerError):

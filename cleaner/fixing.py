@@ -136,13 +136,18 @@ def _diff(path: Path, before: str, after: str) -> str:
 
 
 def fix_text_file(source: _Source, raw: str, new: str, result: CheckResult, *, fix: bool, diff: bool) -> None:
-    """Write (``fix``) or show (``diff``) a text file's fix; ``raw`` is its text as read (BOM dropped)."""
+    """Write (``fix``) or show (``diff``) a text file's fix; ``raw`` is its text as read (BOM dropped).
+
+    A BOM is kept, and shown in the diff's first line as it stands in the file (else the diff
+    would not apply to the file).
+    """
     if new == raw:
         return
+    bom = "\ufeff" if source.data.startswith(_BOM) else ""
     if diff:
-        result.diffs.append(_diff(source.path, raw, new))
+        result.diffs.append(_diff(source.path, bom + raw, bom + new))
     if fix:
-        payload = (_BOM if source.data.startswith(_BOM) else b"") + new.encode("utf-8")
+        payload = (bom + new).encode("utf-8")
         if not _write_fix(source, payload, result):
             return
     result.fixed[source.shown] = 1

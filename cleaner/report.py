@@ -8,6 +8,7 @@ from typing import Iterable
 from .check import CheckResult, Finding
 from .codes import INFORMATIONAL
 from .documents import Document
+from .errors import printable
 from .rulebook import Rule, Rulebook
 
 OUTPUT_FORMATS = ("text", "json", "github")
@@ -59,7 +60,7 @@ def render_findings(result: CheckResult, fmt: str) -> str:
 
 def _text(f: Finding) -> str:
     hint = "fixable with --fix" if f.fixable else "no automatic fix"
-    return f"{f.path}:{f.line}: {f.code} {f.message} [{hint}]"
+    return f"{printable(f.path)}:{f.line}: {f.code} {printable(f.message)} [{hint}]"  # one line, whatever the name
 
 
 def _github(f: Finding) -> str:

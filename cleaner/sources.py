@@ -61,7 +61,7 @@ def read_bytes(path: Path, shown: str, *, compressed: bool = False) -> bytes | I
 
 def check_bytes(data: bytes, shown: str) -> bytes | InputError:
     """``data``, or an error when it holds no text or is binary (a NUL byte in its first 8 KiB)."""
-    if not data.strip():
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():  # a BOM alone is no text either
         return InputError(shown, None, "empty file (no text), skipped")
     nul = data.find(b"\x00", 0, 8192)
     if nul >= 0:
