@@ -14,6 +14,7 @@ so a step may read what the stage learned.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
@@ -124,6 +125,13 @@ class LocalEngine(Engine):
             for doc in docs:
                 yield _apply(steps, doc)
             return
+        # The first document is taken before the pool starts: a stage upstream has then finished
+        # (what it learned is in the steps sent to the workers), and no pool is ever started from
+        # inside another pool's feeder thread.
+        docs = iter(docs)
+        first = next(docs, None)
+        if first is None:
+            return
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         with ctx.Pool(self.jobs, initializer=_init_worker, initargs=(tuple(steps),)) as pool:
-            yield from pool.imap(_work, docs, self.chunksize)
+            yield from pool.imap(_work, itertools.chain([first], docs), self.chunksize)
