@@ -60,3 +60,36 @@ class InputError(CleanerError):
         self.path, self.line, self.problem = path, line, problem
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {problem}")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like ^C so that every cleanup runs (atomic writers remove their temporary
+    files, SQLite transactions roll back) and no command prints a traceback."""
+
+
+_termination_requested = False
+
+
+def terminate() -> None:
+    """Note that the process was asked to stop, and raise :class:`Terminated`.
+
+    A signal handler calls this. Python ignores an exception raised where it cannot propagate
+    (a fork hook, a finaliser, ``__del__``), so the request is also remembered:
+    :func:`raise_if_terminated`, which every atomic commit calls, raises it again, and a
+    terminated run never renames its output into place.
+    """
+    global _termination_requested
+    _termination_requested = True
+    raise Terminated()
+
+
+def raise_if_terminated() -> None:
+    """Raise :class:`Terminated` when :func:`terminate` was called in this process."""
+    if _termination_requested:
+        raise Terminated()
+
+
+def clear_termination() -> None:
+    """Forget a termination request (a new command in the same process starts afresh)."""
+    global _termination_requested
+    _termination_requested = False

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, Iterable, Iterator
 
-from .errors import CleanerError
+from .errors import CleanerError, raise_if_terminated
 from .filenames import TreeNames, name_max
 from .tabular import pyarrow_parquet, write_csv, write_parquet
 
@@ -55,6 +55,7 @@ class _AtomicFile:
 
     def commit(self) -> None:
         try:
+            raise_if_terminated()
             self.handle.flush()
             os.fsync(self.handle.fileno())
             self.handle.close()
@@ -321,6 +322,7 @@ class TreeWriter:
     def _commit(self) -> None:
         stage, root = self._stage, self.root
         try:
+            raise_if_terminated()
             if self._records is not None:
                 self._records.close()
             if not root.exists():

@@ -280,3 +280,26 @@ def test_an_output_folder_that_cannot_be_created_is_a_one_line_error(tmp_path):
     proc = invoke("clean", "in.jsonl", "-o", "file/out/", "-q", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr == "error: file/out: cannot write: file is not a folder\n"
+
+
+def test_a_sigterm_whose_exception_python_ignored_still_stops_the_commit(tmp_path):
+    """Python drops an exception raised in a fork hook or a finaliser ("Exception ignored in..."):
+    SIGTERM landing there must still keep the output from being renamed into place."""
+    from cleaner.errors import Terminated, clear_termination, terminate
+    from cleaner.writers import atomic_write
+
+    target = tmp_path / "out.jsonl"
+    try:
+        try:
+            terminate()  # as the handler does; the exception is then lost
+        except Terminated:
+            pass
+        with pytest.raises(Terminated):
+            with atomic_write(target) as handle:
+                handle.write("{}\n")
+        assert list(tmp_path.iterdir()) == []  # neither the output nor its temporary file
+    finally:
+        clear_termination()
+    with atomic_write(target) as handle:
+        handle.write("{}\n")
+    assert target.read_text() == "{}\n"

@@ -17,7 +17,7 @@ import typer
 from .. import __version__
 from .batch import clean, dedup, run
 from .check import check
-from .common import Terminated
+from ..errors import clear_termination, terminate
 from .index import index_app
 from .report import report
 from .rules import rules_app
@@ -41,7 +41,7 @@ def _version(value: bool) -> None:
 
 
 def _raise_on_sigterm(ctx: typer.Context) -> None:
-    """Turn SIGTERM into :class:`~cleaner.cli.common.Terminated` for this command (the previous
+    """Turn SIGTERM into :class:`~cleaner.errors.Terminated` for this command (the previous
     handler is restored after it).
 
     Forked worker processes inherit the handler; there it does what SIGTERM does by default
@@ -56,8 +56,9 @@ def _raise_on_sigterm(ctx: typer.Context) -> None:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
-        raise Terminated()
+        terminate()
 
+    clear_termination()
     previous = signal.signal(signal.SIGTERM, handler)
     ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous))
 

@@ -18,7 +18,7 @@ import typer
 
 from ..config import Config, load_config
 from ..documents import Document
-from ..errors import CleanerError, InputError
+from ..errors import CleanerError, InputError, Terminated, raise_if_terminated
 
 PATHS = typer.Argument(..., help="Files (.txt .md .html .htm .html.gz .jsonl .jsonl.gz .json .csv .parquet), folders (walked recursively, sorted), or - for JSONL on stdin.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write JSONL to this file (atomically; CSV for .csv, Parquet for .parquet), or cleaned files and records.jsonl under DIR/ when it ends with / or is a folder. Default: stdout.")
@@ -44,11 +44,6 @@ REPORT_STORIES = typer.Option(False, "--report-stories", help="With an index: re
 DROP_DUPLICATES = typer.Option(False, "--drop-duplicates", help="Leave non-canonical copies out of the output.")
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like ^C so that every cleanup runs (atomic writers remove their temporary
-    files, SQLite transactions roll back) and no command prints a traceback."""
-
-
 def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -64,6 +59,7 @@ def exits(*, strict: bool = False, stopped: str = "no output file written") -> I
     """
     try:
         yield
+        raise_if_terminated()  # SIGTERM arrived where its exception was ignored
     except typer.Exit:
         raise
     except InputError as exc:
