@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import signal
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
 from .documents import Document
@@ -106,6 +107,10 @@ _WORKER_STEPS: Sequence[Step] = ()
 
 def _init_worker(steps: Sequence[Step]) -> None:
     global _WORKER_STEPS
+    # The pool stops its workers with SIGTERM. A worker must die of it at once, as the system does
+    # by default, not through a Python handler inherited from the parent: that handler runs only
+    # between bytecodes, and a worker that missed it blocked the pool's join forever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER_STEPS = steps
 
 
