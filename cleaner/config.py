@@ -73,21 +73,47 @@ class StripConfig:
 
 @dataclass(frozen=True)
 class DuplicateConfig:
-    """Duplicate level: MinHash LSH over word shingles, candidates verified.
+    """Duplicate level: MinHash LSH over word shingles for candidates, verified by alignment
+    (see :mod:`cleaner.duplicates` and docs/duplicates.md).
 
-    ``shingle=5`` words (>= 1); ``num_perm=128`` permutations (>= 16); ``threshold=0.7``: estimated
-    Jaccard of the shingle sets at or above which an article is a duplicate of a canonical one, in
-    (0, 1]; ``seed=1`` for the hash permutations, in [0, 2**32 - 1] (signatures from different seeds
-    don't compare).
+    ``shingle=2``: words per shingle (>= 1). ``num_perm=128``: MinHash permutations of the
+    whole-text signature (>= 16). ``threshold=0.75``: share of tokens aligned in order
+    (:func:`cleaner.fingerprints.alignment`) at or above which two articles are duplicates, in
+    (0, 1]. ``seed=1`` for the hash permutations, in [0, 2**32 - 1] (signatures from different
+    seeds don't compare). ``candidate_threshold=0.25``: estimated Jaccard of the whole-text
+    shingle sets for which the LSH is tuned, in (0, 1].
+    ``lead=30``: tokens at the start of a text whose shingles make its lead signature, which finds
+    truncated copies; a truncated copy has at least this many tokens (>= 1).
+    ``lead_perm=32``: permutations of the lead signature, the first of the whole-text ones (>= 16;
+    at most ``num_perm`` are used). ``lead_threshold=0.5``: estimated Jaccard of the lead shingle
+    sets for which the lead LSH is tuned, in (0, 1]; a candidate below both thresholds is not
+    verified. ``truncated_threshold=0.9``: share of the shorter text's tokens aligned in order with
+    the first part of the longer at or above which it is a truncated copy, in (0, 1].
+    ``verify_tokens=512``: tokens kept for verification; a longer text keeps a content-defined
+    sample of about this many (>= 16). ``max_verified=16``: candidates verified per article at
+    most, the most similar first (>= 1), so that no article is compared with a group that grows
+    with the corpus.
     """
 
-    shingle: int = 5
+    shingle: int = 2
     num_perm: int = 128
-    threshold: float = 0.7
+    threshold: float = 0.75
     seed: int = 1
+    candidate_threshold: float = 0.25
+    lead: int = 30
+    lead_perm: int = 32
+    lead_threshold: float = 0.5
+    truncated_threshold: float = 0.9
+    verify_tokens: int = 512
+    max_verified: int = 16
 
     def __post_init__(self) -> None:
         check_fields(self)
+
+    @property
+    def lead_size(self) -> int:
+        """MinHash values in a lead signature: ``lead_perm``, at most ``num_perm``."""
+        return min(self.lead_perm, self.num_perm)
 
 
 @dataclass(frozen=True)

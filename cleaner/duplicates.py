@@ -1,22 +1,39 @@
-"""The duplicate level: near-identical copies of one canonical article.
+"""The duplicate level: copies of one canonical article, as syndication and republishing make them.
 
-Signatures go into a :class:`DuplicateIndex`; :meth:`DuplicateIndex.assign` then visits the
-articles in canonical order (earliest ``date`` first when known, then input order), queries
-an LSH index of the canonical articles seen so far, verifies every candidate with the full
-signature, and either attaches the article to its best-scoring canonical or makes it a new
-canonical. Only canonicals enter the LSH index, so groups cannot grow by chains of copies of
-copies, and the result does not depend on how many processes computed the signatures.
+Two articles are **duplicates** when one is the other up to edits of up to about a fifth of its
+tokens, different site furniture and encoding damage; a truncated copy (the first part of an
+article, ending in "..." or "Read more") is a duplicate of the full article. Different articles
+about one event, and rewrites that reuse a story's paragraphs in another order with other
+sentences, are not duplicates: the story level groups them. docs/duplicates.md has the
+measurements behind each choice.
+
+Fingerprints (:mod:`cleaner.fingerprints`) go into a :class:`DuplicateIndex`;
+:meth:`DuplicateIndex.assign` then visits the articles in canonical order (earliest ``date``
+first when known, then input order). Each article
+
+1. finds **candidates** among the canonical articles seen so far: MinHash LSH over the word-bigram
+   signatures, tuned for a Jaccard of ``candidate_threshold`` (0.25; a copy with a fifth of its
+   words edited keeps about 0.45), and over the lead signatures (its first ``lead`` tokens, which a
+   truncated copy shares); a candidate whose estimated Jaccard is below both thresholds is dropped;
+2. **verifies** candidates the way an editor compares two texts, from the most similar signature
+   (at most ``max_verified`` of them): :func:`~cleaner.fingerprints.alignment` gives the share of
+   tokens that line up in order; the two are duplicates when it is at least ``threshold`` over the
+   whole of the longer text, or (a truncated copy, at least ``lead`` tokens long) at least
+   ``truncated_threshold`` over the first part of the longer;
+3. joins the first candidate that verifies, or becomes a canonical itself.
+
+Only canonicals enter the LSH indexes, so a copy of a copy points at the same canonical and
+groups cannot grow by chains; the result does not depend on how many processes computed the
+fingerprints. Memory per article is its fingerprint (at most 2.7 KB of arrays at the defaults).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-import numpy as np
+from typing import TYPE_CHECKING, Iterable
 
 from .config import DuplicateConfig
-from .fingerprints import Fingerprinter, jaccard
+from .fingerprints import Fingerprint, Fingerprinter, alignment, jaccard
 
 if TYPE_CHECKING:
     from datasketch import MinHashLSH
@@ -24,7 +41,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Match:
-    """``canonical`` is the id this article duplicates (None for a canonical one), ``score`` the Jaccard estimate."""
+    """``canonical`` is the id this article duplicates (None for a canonical one), ``score`` its alignment."""
 
     canonical: str | None
     score: float | None = None
@@ -36,51 +53,75 @@ def canonical_key(order: int, date: str | None) -> tuple:
 
 
 class DuplicateIndex:
-    """Collects signatures (``add``), then groups them (``assign``)."""
+    """Collects fingerprints (``add``), then groups them (``assign``)."""
 
     def __init__(self, config: DuplicateConfig = DuplicateConfig()):
         self.config = config
         self.fingerprinter = Fingerprinter(config)
-        self._entries: list[tuple[tuple, str, np.ndarray | None]] = []
+        self._entries: list[tuple[tuple, str, Fingerprint | None]] = []
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def add(self, doc_id: str, signature: np.ndarray | None, *, date: str | None = None) -> None:
-        """Add an article's signature (None for an article without words: never a duplicate)."""
-        self._entries.append((canonical_key(len(self._entries), date), doc_id, signature))
+    def add(self, doc_id: str, fingerprint: Fingerprint | None, *, date: str | None = None) -> None:
+        """Add an article's fingerprint (None for an article without words: never a duplicate)."""
+        self._entries.append((canonical_key(len(self._entries), date), doc_id, fingerprint))
 
-    def new_lsh(self) -> "MinHashLSH":
+    def new_lsh(self, lead: bool = False) -> "MinHashLSH":
+        """An empty LSH index for signatures, tuned by datasketch for a Jaccard of
+        ``candidate_threshold`` (``lead=True``: for lead signatures and ``lead_threshold``)."""
         from datasketch import MinHashLSH
 
-        threshold = max(0.3, self.config.threshold - 0.2)
-        return MinHashLSH(threshold=threshold, num_perm=self.config.num_perm)
+        config = self.config
+        if lead:
+            return MinHashLSH(threshold=config.lead_threshold, num_perm=config.lead_size)
+        return MinHashLSH(threshold=config.candidate_threshold, num_perm=config.num_perm)
 
     def assign(self) -> dict[str, Match]:
         """Every added id -> its :class:`Match`."""
-        lsh = self.new_lsh()
-        canon: dict[str, np.ndarray] = {}
-        rank: dict[str, tuple] = {}
+        fingerprinter = self.fingerprinter
+        lsh, leads = self.new_lsh(), self.new_lsh(lead=True)
+        canon: dict[str, tuple[Fingerprint, tuple]] = {}
         result: dict[str, Match] = {}
-        for key, doc_id, signature in sorted(self._entries, key=lambda e: e[0]):
-            if signature is None:
+        for key, doc_id, fp in sorted(self._entries, key=lambda e: e[0]):
+            if fp is None:
                 result[doc_id] = Match(None)
                 continue
-            best = self.best_match(lsh, canon, rank, signature)
-            if best is not None:
-                result[doc_id] = best
-                continue
-            result[doc_id] = Match(None)
-            if doc_id not in canon:
-                lsh.insert(doc_id, self.fingerprinter.from_signature(signature))
-                canon[doc_id], rank[doc_id] = signature, key
+            candidates = set(lsh.query(fingerprinter.lsh_minhash(fp.signature)))
+            candidates.update(leads.query(fingerprinter.lsh_minhash(fp.lead)))
+            best = self.best(fp, ((c, *canon[c]) for c in candidates))
+            result[doc_id] = best or Match(None)
+            if best is None and doc_id not in canon:
+                lsh.insert(doc_id, fingerprinter.lsh_minhash(fp.signature))
+                leads.insert(doc_id, fingerprinter.lsh_minhash(fp.lead))
+                canon[doc_id] = (fp, key)
         return result
 
-    def best_match(self, lsh: "MinHashLSH", canon: dict[str, np.ndarray], rank: dict[str, tuple], signature: np.ndarray) -> Match | None:
-        """The verified canonical with the highest Jaccard estimate (earliest on ties), or None."""
-        best: tuple[float, tuple, str] | None = None
-        for candidate in lsh.query(self.fingerprinter.from_signature(signature)):
-            score = jaccard(signature, canon[candidate])
-            if score >= self.config.threshold and (best is None or (-score, rank[candidate]) < (-best[0], best[1])):
-                best = (score, rank[candidate], candidate)
-        return None if best is None else Match(best[2], round(best[0], 4))
+    def best(self, fp: Fingerprint, candidates: Iterable[tuple[str, Fingerprint, tuple]]) -> Match | None:
+        """The first candidate ``(id, fingerprint, canonical key)`` that verifies, trying at most
+        ``max_verified`` of them from the highest estimated Jaccard (signature, then lead; the
+        earliest on ties), or None. Candidates below both thresholds are not tried. The corpus
+        index verifies its candidates with this too."""
+        config = self.config
+        ranked = []
+        for candidate, other, rank in candidates:
+            similar, lead = jaccard(fp.signature, other.signature), jaccard(fp.lead, other.lead)
+            if similar >= config.candidate_threshold or lead >= config.lead_threshold:
+                ranked.append((-similar, -lead, rank, candidate, other))
+        for *_, candidate, other in sorted(ranked, key=lambda r: r[:3])[: config.max_verified]:
+            score = self.verify(fp, other)
+            if score is not None:
+                return Match(candidate, round(score, 4))
+        return None
+
+    def verify(self, a: Fingerprint, b: Fingerprint) -> float | None:
+        """The alignment score when ``a`` and ``b`` are duplicates, else None: the whole texts align
+        at ``threshold`` (the score is then that alignment), or the shorter, a truncated copy of at
+        least ``lead`` tokens, aligns with the first part of the longer at ``truncated_threshold``."""
+        config = self.config
+        found = alignment(a, b)
+        if found.whole >= config.threshold:
+            return found.whole
+        if found.shorter >= config.lead and found.first_part >= config.truncated_threshold:
+            return found.first_part
+        return None

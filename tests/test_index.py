@@ -84,8 +84,9 @@ def test_build_stores_every_article_with_its_buckets_and_canonicals(corpus):
     with build(corpus) as index:
         stats = index.stats()
         assert (stats["files"], stats["articles"], stats["duplicates"]) == (40, 40, 2)
-        bands, rows = band_params(CONFIG)
-        assert stats["buckets"] == 40 * bands and bands * rows <= CONFIG.duplicates.num_perm
+        bands, rows, lead_bands, lead_rows = band_params(CONFIG)
+        assert stats["buckets"] == 40 * (bands + lead_bands) and bands * rows <= CONFIG.duplicates.num_perm
+        assert lead_bands * lead_rows <= CONFIG.duplicates.lead_size
         canon = dict(index.con.execute("SELECT d.file, c.file FROM docs d JOIN docs c ON c.rowid = d.canonical"))
         assert canon == {"corpus/c005.txt": "corpus/c003.txt", "corpus/c006.txt": "corpus/c003.txt"}
         assert index.con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -96,10 +97,13 @@ def test_build_stores_every_article_with_its_buckets_and_canonicals(corpus):
 def test_band_keys_are_stable_and_per_band(corpus):
     from cleaner.fingerprints import Fingerprinter
 
+    from cleaner.fingerprints import Fingerprint
+
     sig = Fingerprinter(CONFIG.duplicates).signature(article(1))
-    keys = band_keys(sig, 25, 5)
-    assert keys == band_keys(sig.copy(), 25, 5) and [b for b, _ in keys] == list(range(25))
-    assert len({h for _, h in keys}) == 25
+    keys = band_keys(sig, 25, 5, 8, 4)
+    again = band_keys(Fingerprint.from_bytes(sig.to_bytes()), 25, 5, 8, 4)
+    assert keys == again and [b for b, _ in keys] == list(range(33))  # the lead's bands follow
+    assert len({h for _, h in keys}) == 33
 
 
 def test_match_finds_the_indexed_canonical_and_skips_the_file_itself(corpus):
@@ -229,7 +233,7 @@ def _consistent(index: CorpusIndex) -> None:
     con = index.con
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     docs = con.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
-    assert con.execute("SELECT COUNT(*) FROM buckets").fetchone()[0] == docs * index.bands
+    assert con.execute("SELECT COUNT(*) FROM buckets").fetchone()[0] == docs * (index.bands + index.lead_bands)
     assert con.execute("SELECT COUNT(*) FROM docs d LEFT JOIN files f ON f.path = d.file WHERE f.path IS NULL").fetchone()[0] == 0
     assert con.execute("SELECT COUNT(*) FROM (SELECT file FROM docs GROUP BY file HAVING COUNT(*) > 1)").fetchone()[0] == 0
     assert int(index.meta_value("df_docs")) == docs
@@ -304,7 +308,7 @@ def test_cli_build_stats_update_and_check(corpus):
     checked = _run(["check", "n1.txt", "n2.txt"], corpus)  # the default index is used when it exists
     assert checked.returncode == 1
     assert checked.stdout == (
-        "n1.txt:1: DUP001 duplicates indexed article corpus/c020.txt:1 (similarity 0.95); remove one of the copies [no automatic fix]\n"
+        "n1.txt:1: DUP001 duplicates indexed article corpus/c020.txt:1 (similarity 0.96); remove one of the copies [no automatic fix]\n"
     )
     github = _run(["check", "--output-format", "github", "n1.txt"], corpus).stdout
     assert github.startswith("::error file=n1.txt,line=1,title=DUP001 duplicate-article::duplicates indexed article corpus/c020.txt")

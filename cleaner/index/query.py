@@ -7,14 +7,12 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..check import DUPLICATE, DUPLICATE_NAME
 from ..documents import Document
-from ..duplicates import canonical_key
-from ..fingerprints import jaccard
+from ..duplicates import DuplicateIndex, canonical_key
+from ..fingerprints import Fingerprint
 from ..stories import StoryIndex
-from .storage import _STORY_CANDIDATES, STORY, STORY_NAME, _guarded, _unpack, band_keys
+from .storage import _STORY_CANDIDATES, STORY, STORY_NAME, _guarded, _unpack
 from .sync import Storyteller
 
 
@@ -45,31 +43,35 @@ class _Row:
 class Queries:
     """Queries (mixed into :class:`~cleaner.index.CorpusIndex`)."""
 
-    def _best(self, signature: np.ndarray | None, *, exclude: tuple[str | None, str | None] = (None, None), before: int | None = None):
-        """The best verified canonical for ``signature`` (highest Jaccard, then earliest), or None."""
-        if signature is None:
+    def _best(self, fp: Fingerprint | None, *, exclude: tuple[str | None, str | None] = (None, None), before: int | None = None):
+        """The indexed canonical ``fp`` duplicates, verified as :meth:`DuplicateIndex.best` does
+        (most similar first, earliest on ties), or None."""
+        if fp is None:
             return None
         candidates: set[int] = set()
-        for band, bucket in band_keys(signature, self.bands, self.rows):
+        for band, bucket in self.band_keys(fp):
             candidates.update(r for (r,) in self.con.execute("SELECT doc FROM buckets WHERE band = ? AND hash = ?", (band, bucket)))
         if before is not None:
             candidates = {c for c in candidates if c < before}
         if not candidates:
             return None
         file, record = exclude
-        best = None
-        rows = self.con.execute(
-            f"SELECT rowid, id, file, line, record, date, signature FROM docs WHERE canonical IS NULL AND rowid IN ({','.join('?' * len(candidates))})",
-            sorted(candidates),
-        )
-        for rowid, doc_id, other_file, line, other_record, date, sig in rows:
-            if other_file == file and (record is None or other_record == record):
-                continue  # the article itself, as indexed (possibly before it changed)
-            score = jaccard(signature, np.frombuffer(sig, dtype="<u4"))
-            rank = canonical_key(rowid, date)
-            if score >= self.config.duplicates.threshold and (best is None or (-score, rank) < (-best[0], best[1])):
-                best = (score, rank, _Row(rowid, doc_id, other_file, line, other_record))
-        return None if best is None else dataclasses.replace(best[2], score=round(best[0], 4))
+        rows: dict[str, _Row] = {}
+        found = []
+        for start in range(0, len(candidates), 500):
+            part = sorted(candidates)[start : start + 500]
+            for rowid, doc_id, other_file, line, other_record, date, sig in self.con.execute(
+                f"SELECT rowid, id, file, line, record, date, signature FROM docs WHERE canonical IS NULL AND rowid IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                if other_file == file and (record is None or other_record == record):
+                    continue  # the article itself, as indexed (possibly before it changed)
+                rows[str(rowid)] = _Row(rowid, doc_id, other_file, line, other_record)
+                found.append((str(rowid), Fingerprint.from_bytes(sig), canonical_key(rowid, date)))
+        if self._verifier is None:
+            self._verifier = DuplicateIndex(self.config.duplicates)
+        match = self._verifier.best(fp, found)
+        return None if match is None else dataclasses.replace(rows[match.canonical], score=match.score)
 
     @_guarded
     def learned_lines(self) -> dict[str | None, frozenset[int]]:
@@ -78,7 +80,7 @@ class Queries:
         return {site or None: frozenset(int(k, 16) for k in keys) for site, keys in stored.items()}
 
     @_guarded
-    def match(self, signature: np.ndarray | None, *, path: str | None = None, record: str | None = None) -> Hit | None:
+    def match(self, signature: Fingerprint | None, *, path: str | None = None, record: str | None = None) -> Hit | None:
         """The indexed canonical article that ``signature`` duplicates, or None.
 
         The article at ``path`` (and ``record`` for JSONL) is left out: a file is not its own duplicate.
@@ -142,7 +144,7 @@ class Queries:
             out.update(self.con.execute(f"SELECT term, n FROM df WHERE term IN ({','.join('?' * len(part))})", part))
         return out
 
-    def check(self, doc: Document, cleaned: str, signature: np.ndarray | None, path: str) -> list[tuple[str, str, str]]:
+    def check(self, doc: Document, cleaned: str, signature: Fingerprint | None, path: str) -> list[tuple[str, str, str]]:
         """What ``cleaner check`` reports about one staged article: (code, name, message) tuples.
 
         DUP001 when it duplicates an indexed canonical article; otherwise, with ``report_stories``,

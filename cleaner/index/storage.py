@@ -25,9 +25,10 @@ from ..codes import builtin
 from ..config import Config
 from ..duplicates import DuplicateIndex
 from ..errors import CleanerError
-from ..fingerprints import SCHEME
+from ..fingerprints import HASHING, SCHEME, Fingerprint
 
-SCHEMA_VERSION = 2  # 2: articles cleaned with the site lines learned at build time (meta "learned")
+SCHEMA_VERSION = 3  # 2: articles cleaned with the site lines learned at build time (meta "learned");
+#                     3: docs.signature holds a whole Fingerprint (signature, lead, token sample), lead bands in buckets
 DEFAULT_LOCATION = Path(".cleaner") / "index.sqlite"
 STORY, STORY_NAME = "STY001", builtin("STY001").name
 _BATCH_FILES = 256
@@ -87,28 +88,34 @@ def default_index_path(root: Path | None = None) -> Path:
     return (root or repo_root()) / DEFAULT_LOCATION
 
 
-def band_params(config: Config) -> tuple[int, int]:
-    """(bands, rows) of the LSH the duplicate level uses for this threshold (datasketch's optimum)."""
-    lsh = DuplicateIndex(config.duplicates).new_lsh()
-    return lsh.b, lsh.r
+def band_params(config: Config) -> tuple[int, int, int, int]:
+    """(bands, rows, lead bands, lead rows) of the two LSH indexes the duplicate level uses
+    (datasketch's optimum for ``candidate_threshold`` and ``lead_threshold``)."""
+    dups = DuplicateIndex(config.duplicates)
+    whole, lead = dups.new_lsh(), dups.new_lsh(lead=True)
+    return whole.b, whole.r, lead.b, lead.r
 
 
-def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[tuple[int, int]]:
-    """(band, bucket hash) for each band: a signed 64-bit hash of the band's slice of the signature."""
-    raw = np.ascontiguousarray(signature, dtype="<u4")
+def band_keys(fp: Fingerprint, bands: int, rows: int, lead_bands: int = 0, lead_rows: int = 0) -> list[tuple[int, int]]:
+    """(band, bucket hash) for each band: a signed 64-bit hash of the band's slice of the signature;
+    the lead signature's bands follow, numbered from ``bands``."""
     out = []
-    for band in range(bands):
-        digest = hashlib.blake2b(raw[band * rows : (band + 1) * rows].tobytes(), digest_size=8).digest()
-        out.append((band, int.from_bytes(digest, "little", signed=True)))
+    for first, values, count, size in ((0, fp.signature, bands, rows), (bands, fp.lead, lead_bands, lead_rows)):
+        raw = np.ascontiguousarray(values, dtype="<u4")
+        for band in range(count):
+            digest = hashlib.blake2b(raw[band * size : (band + 1) * size].tobytes(), digest_size=8).digest()
+            out.append((first + band, int.from_bytes(digest, "little", signed=True)))
     return out
 
 
 def _settings(config: Config) -> dict:
     """What signatures, buckets and story records depend on: an index made with others is refused."""
-    bands, rows = band_params(config)
+    bands, rows, lead_bands, lead_rows = band_params(config)
     d = config.duplicates
     return {
-        "num_perm": d.num_perm, "shingle": d.shingle, "seed": d.seed, "scheme": SCHEME, "bands": bands, "rows": rows,
+        "num_perm": d.num_perm, "shingle": d.shingle, "seed": d.seed, "scheme": SCHEME, "hashing": HASHING,
+        "lead": d.lead, "lead_perm": d.lead_size, "verify_tokens": d.verify_tokens,
+        "bands": bands, "rows": rows, "lead_bands": lead_bands, "lead_rows": lead_rows,
         "stories": dataclasses.asdict(config.stories),
     }
 
@@ -174,8 +181,14 @@ class IndexFile:
         self.meta = dict(connection.execute("SELECT key, value FROM meta"))
         settings = json.loads(self.meta["settings"])
         self.bands, self.rows = settings["bands"], settings["rows"]
+        self.lead_bands, self.lead_rows = settings.get("lead_bands", 0), settings.get("lead_rows", 0)
         self.report_stories = False
         self._storyteller = None  # made on the first story query
+        self._verifier = None  # a DuplicateIndex, made on the first duplicate query
+
+    def band_keys(self, fp: Fingerprint) -> list[tuple[int, int]]:
+        """The ``buckets`` keys of a fingerprint in this index (:func:`band_keys` with its banding)."""
+        return band_keys(fp, self.bands, self.rows, self.lead_bands, self.lead_rows)
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:

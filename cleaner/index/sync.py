@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-import numpy as np
 
 from ..cleaning import Cleaner
 from ..config import Config
@@ -22,7 +21,7 @@ from ..documents import Document
 from ..duplicates import DuplicateIndex
 from ..engine import LocalEngine
 from ..errors import InputError
-from ..fingerprints import Fingerprinter
+from ..fingerprints import Fingerprint, Fingerprinter
 from ..learn import SiteLines
 from ..readers import iter_files, read_paths
 from ..stories import Featurizer
@@ -35,7 +34,6 @@ from .storage import (
     _relative,
     _under,
     _unpack,
-    band_keys,
 )
 
 
@@ -59,7 +57,7 @@ class Entry:
     id: str
     line: int
     date: str | None
-    signature: np.ndarray | None
+    signature: Fingerprint | None
     story: StoryRecord | None
 
 
@@ -290,7 +288,7 @@ class Sync:
 
     def _insert(self, rel: str, entry: Entry, canonical: int | None, df: Counter) -> None:
         story = entry.story
-        sig = None if entry.signature is None else np.asarray(entry.signature, dtype="<u4").tobytes()
+        sig = None if entry.signature is None else entry.signature.to_bytes()
         cur = self.con.execute(
             "INSERT INTO docs (file, record, id, line, date, signature, canonical, lang, day, story_counts, story_terms, story_top)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -303,7 +301,7 @@ class Sync:
         )
         rowid = cur.lastrowid
         if entry.signature is not None:
-            self.con.executemany("INSERT OR IGNORE INTO buckets VALUES (?, ?, ?)", [(b, h, rowid) for b, h in band_keys(entry.signature, self.bands, self.rows)])
+            self.con.executemany("INSERT OR IGNORE INTO buckets VALUES (?, ?, ?)", [(b, h, rowid) for b, h in self.band_keys(entry.signature)])
         if story:
             self.con.executemany("INSERT OR IGNORE INTO story_index VALUES (?, ?)", [(t, rowid) for t in story.top])
             df.update(story.terms)
@@ -318,8 +316,7 @@ class Sync:
         df: Counter = Counter()
         for rowid, sig, terms, top in rows:
             if sig is not None:
-                signature = np.frombuffer(sig, dtype="<u4")
-                self.con.executemany("DELETE FROM buckets WHERE band = ? AND hash = ? AND doc = ?", [(b, h, rowid) for b, h in band_keys(signature, self.bands, self.rows)])
+                self.con.executemany("DELETE FROM buckets WHERE band = ? AND hash = ? AND doc = ?", [(b, h, rowid) for b, h in self.band_keys(Fingerprint.from_bytes(sig))])
             if terms is not None:
                 df.update(_unpack(terms))
                 df["\0docs"] += 1
@@ -347,7 +344,7 @@ class Sync:
         if not assign:
             return
         for rowid, file, record, sig in orphans:
-            best = self._best(np.frombuffer(sig, dtype="<u4"), exclude=(file, record), before=rowid)
+            best = self._best(Fingerprint.from_bytes(sig), exclude=(file, record), before=rowid)
             if best is not None:
                 self.con.execute("UPDATE docs SET canonical = ? WHERE rowid = ?", (best.rowid, rowid))
 
@@ -368,7 +365,7 @@ class Sync:
         dups = DuplicateIndex(self.config.duplicates)
         rowids = []
         for rowid, date, sig in self.con.execute("SELECT rowid, date, signature FROM docs ORDER BY rowid"):
-            dups.add(str(rowid), None if sig is None else np.frombuffer(sig, dtype="<u4"), date=date)
+            dups.add(str(rowid), None if sig is None else Fingerprint.from_bytes(sig), date=date)
             rowids.append(rowid)
         matches = dups.assign()
         updates = [(int(m.canonical) if m.canonical else None, int(r)) for r, m in matches.items()]
