@@ -29,6 +29,7 @@ fingerprints. Memory per article is its fingerprint (at most 2.7 KB of arrays at
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -52,6 +53,16 @@ def canonical_key(order: int, date: str | None) -> tuple:
     return (0, date, order) if date else (1, "", order)
 
 
+@functools.cache
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's optimal (bands, rows) for a Jaccard ``threshold``: a numerical integration (about
+    10 ms), so it is done once per process and setting, not for every LSH index."""
+    from datasketch import MinHashLSH
+
+    tuned = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return tuned.b, tuned.r
+
+
 class DuplicateIndex:
     """Collects fingerprints (``add``), then groups them (``assign``)."""
 
@@ -73,9 +84,8 @@ class DuplicateIndex:
         from datasketch import MinHashLSH
 
         config = self.config
-        if lead:
-            return MinHashLSH(threshold=config.lead_threshold, num_perm=config.lead_size)
-        return MinHashLSH(threshold=config.candidate_threshold, num_perm=config.num_perm)
+        threshold, num_perm = (config.lead_threshold, config.lead_size) if lead else (config.candidate_threshold, config.num_perm)
+        return MinHashLSH(threshold=threshold, num_perm=num_perm, params=lsh_params(threshold, num_perm))
 
     def assign(self) -> dict[str, Match]:
         """Every added id -> its :class:`Match`."""

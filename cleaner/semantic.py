@@ -17,6 +17,7 @@ closest others block by block, so memory stays bounded whatever the corpus size.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -103,12 +104,18 @@ def check_encoder(config: StoryConfig) -> None:
             raise ConfigError('story encoder "sentence-transformers" needs the package: pip install sentence-transformers')
 
 
+@functools.cache
+def _shipped_encoder() -> UniversalSentenceEncoder:
+    """USE, loaded once per process (about a second: its tokenizer and weights); encoding keeps no state."""
+    return UniversalSentenceEncoder()
+
+
 def load_encoder(config: StoryConfig) -> Encoder | None:
     """The encoder ``config.encoder`` names, or None for ``"none"``."""
     if config.encoder == "none":
         return None
     if config.encoder == "use":
-        return UniversalSentenceEncoder()
+        return _shipped_encoder()
     return SentenceTransformerEncoder(config.encoder_path)
 
 

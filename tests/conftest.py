@@ -5,10 +5,18 @@ directory, failing on any escaped exception); tests where the process itself mat
 stdout as a file descriptor, other users, ``--jobs``, the entry point) run ``python -m cleaner``
 in a subprocess (:func:`run_cli`) with ``PYTHONPATH`` pointing at this checkout. Either way no
 configuration file of the developer's tree leaks in.
+
+The suite runs on every core (pytest-xdist, ``-n auto --dist loadfile`` in pyproject.toml; ``-n 0``
+runs it in one process). Each test file runs whole on one worker, so a module- or session-scoped
+fixture (a corpus, an index, the pre-commit install, the browser) is set up once, as in a serial run;
+files are handed out in collection order, the files with a session fixture of their own first
+(:func:`pytest_collection_modifyitems`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import shutil
@@ -82,7 +90,8 @@ def invoke(*args: str | os.PathLike, cwd: Path, input: bytes | str | None = None
     old = Path.cwd()
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(app, [str(a) for a in args], input=input)
+        with _built_command_reused():
+            result = CliRunner().invoke(app, [str(a) for a in args], input=input)
     finally:
         os.chdir(old)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -91,6 +100,47 @@ def invoke(*args: str | os.PathLike, cwd: Path, input: bytes | str | None = None
         trace = "".join(traceback.format_exception(result.exception))
         raise AssertionError(f"cleaner {' '.join(map(str, args))} raised:\n{trace}")
     return subprocess.CompletedProcess(["cleaner", *map(str, args)], result.exit_code, result.stdout, result.stderr)
+
+
+@functools.cache
+def _command(app):
+    """The click command typer builds from ``app``, built once: click commands are meant to be
+    invoked many times (building one walks every command's signature, about 20 ms a call)."""
+    import typer.main
+
+    return typer.main.get_command(app)
+
+
+@contextlib.contextmanager
+def _built_command_reused():
+    """typer's runner, for the duration of one :func:`invoke`, takes the command :func:`_command` built."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    typer.testing._get_command = _command
+    try:
+        yield
+    finally:
+        typer.testing._get_command = build
+
+
+_ENCODERS: dict[tuple, object] = {}
+
+
+def story_index(config=None):
+    """A ``StoryIndex`` for ``config`` whose encoder, when ``config`` names one, is loaded once per test
+    process and then shared: loading USE takes about a second, and an encoder holds no state of an index
+    (the index keeps the vectors). Tests of the loading itself build their own (tests/test_semantic.py)."""
+    from cleaner.semantic import load_encoder
+    from cleaner.stories import StoryConfig, StoryIndex
+
+    config = config or StoryConfig()
+    if config.encoder == "none":
+        return StoryIndex(config)
+    key = (config.encoder, config.encoder_path)
+    if key not in _ENCODERS:
+        _ENCODERS[key] = load_encoder(config)
+    return StoryIndex(config, encoder=_ENCODERS[key])
 
 
 def read_jsonl(path_or_text: Path | str) -> list[dict]:
@@ -152,3 +202,19 @@ def seeds_copy(tmp_path: Path) -> Path:
     target = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, target)
     return target
+
+
+def pytest_collection_modifyitems(config, items):
+    """The test files that define a session-scoped fixture of their own (an install, a browser: the
+    longest set-ups) first, the rest in their order: the workers then start on the longest files and
+    share out the short ones at the end, instead of one worker starting a long file as the last one."""
+
+    def own_session_fixture(item) -> bool:
+        module = item.nodeid.split("::", 1)[0]
+        info = getattr(item, "_fixtureinfo", None)
+        return info is not None and any(
+            d.scope == "session" and d.baseid == module for defs in info.name2fixturedefs.values() for d in defs
+        )
+
+    first = {item.nodeid.split("::", 1)[0] for item in items if own_session_fixture(item)}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in first)  # stable: the order within is kept

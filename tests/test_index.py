@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import invoke
 
 from cleaner.check import check_paths
 from cleaner.config import Config
@@ -290,46 +291,45 @@ def test_an_update_killed_midway_leaves_an_index_that_opens_answers_and_catches_
 # ------------------------------------------------------------------ CLI
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    proc = _cleaner(args, cwd)
-    out, err = proc.communicate(timeout=120)
-    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+def _invoke(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """The CLI in this process (:func:`conftest.invoke`): for tests of what it answers, not of the process."""
+    return invoke(*args, cwd=cwd)
 
 
 def test_cli_build_stats_update_and_check(corpus):
-    built = _run(["index", "build", "corpus"], corpus)
+    built = _invoke(["index", "build", "corpus"], corpus)
     assert built.returncode == 0, built.stderr
     assert (corpus / ".cleaner" / "index.sqlite").is_file() and "40 articles indexed" in built.stderr
-    stats = json.loads(_run(["index", "stats", "--json"], corpus).stdout)
+    stats = json.loads(_invoke(["index", "stats", "--json"], corpus).stdout)
     assert (stats["articles"], stats["duplicates"], stats["paths"]) == (40, 2, ["corpus"])
-    assert "40 articles" in _run(["index", "stats"], corpus).stdout
+    assert "40 articles" in _invoke(["index", "stats"], corpus).stdout
     write(corpus / "n1.txt", near_copy(article(20)))
     write(corpus / "n2.txt", article(800))
-    checked = _run(["check", "n1.txt", "n2.txt"], corpus)  # the default index is used when it exists
+    checked = _invoke(["check", "n1.txt", "n2.txt"], corpus)  # the default index is used when it exists
     assert checked.returncode == 1
     assert checked.stdout == (
         "n1.txt:1: DUP001 duplicates indexed article corpus/c020.txt:1 (similarity 0.96); remove one of the copies [no automatic fix]\n"
     )
-    github = _run(["check", "--output-format", "github", "n1.txt"], corpus).stdout
+    github = _invoke(["check", "--output-format", "github", "n1.txt"], corpus).stdout
     assert github.startswith("::error file=n1.txt,line=1,title=DUP001 duplicate-article::duplicates indexed article corpus/c020.txt")
-    as_json = json.loads(_run(["check", "--output-format", "json", "n1.txt"], corpus).stdout)
+    as_json = json.loads(_invoke(["check", "--output-format", "json", "n1.txt"], corpus).stdout)
     assert as_json[0]["code"] == "DUP001" and "corpus/c020.txt" in as_json[0]["message"]
-    assert _run(["check", "--no-index", "n1.txt", "n2.txt"], corpus).returncode == 0
-    dedup = _run(["dedup", "n1.txt", "n2.txt"], corpus)
+    assert _invoke(["check", "--no-index", "n1.txt", "n2.txt"], corpus).returncode == 0
+    dedup = _invoke(["dedup", "n1.txt", "n2.txt"], corpus)
     assert [json.loads(line)["duplicate_of"] for line in dedup.stdout.splitlines()] == ["corpus/c020.txt", None]
     write(corpus / "corpus" / "c020.txt", article(900))
-    assert "1 changed" in _run(["index", "update"], corpus).stderr
-    assert _run(["check", "n1.txt"], corpus).returncode == 0
+    assert "1 changed" in _invoke(["index", "update"], corpus).stderr
+    assert _invoke(["check", "n1.txt"], corpus).returncode == 0
 
 
 def test_cli_refuses_a_missing_or_foreign_index_in_one_line(corpus):
-    missing = _run(["check", "--index", "nope.sqlite", "corpus/c001.txt"], corpus)
+    missing = _invoke(["check", "--index", "nope.sqlite", "corpus/c001.txt"], corpus)
     assert missing.returncode == 2 and missing.stderr.startswith("error: nope.sqlite: no index here")
     build(corpus).close()
     con = sqlite3.connect(corpus / "index.sqlite")
     con.execute("PRAGMA user_version = 7")
     con.close()
-    foreign = _run(["index", "stats", "--index", "index.sqlite"], corpus)
+    foreign = _invoke(["index", "stats", "--index", "index.sqlite"], corpus)
     assert foreign.returncode == 2 and "rebuild it with `cleaner index build" in foreign.stderr
     assert len(foreign.stderr.strip().splitlines()) == 1
 
@@ -392,7 +392,7 @@ def test_a_build_killed_midway_leaves_the_old_index_as_it_was(tmp_path, monkeypa
     with CorpusIndex.open(target, CONFIG, root=tmp_path) as index:
         assert _answers(index) == answers
         _consistent(index)
-    stats = _run(["index", "stats", "--index", "index.sqlite", "--json"], tmp_path)
+    stats = _invoke(["index", "stats", "--index", "index.sqlite", "--json"], tmp_path)
     assert json.loads(stats.stdout)["articles"] == 50  # what commands use is the old index
     abandoned = sorted(p.name for p in tmp_path.glob(".index.sqlite.build-*"))
     assert abandoned and all(f"build-{proc.pid}-" in name for name in abandoned)
@@ -413,8 +413,6 @@ def test_create_refuses_to_replace_a_file(corpus):
 
 
 def test_a_damaged_index_is_a_one_line_error_with_the_rebuild_command(corpus):
-    from conftest import invoke
-
     build(corpus).close()
     path = corpus / "index.sqlite"
     data = bytearray(path.read_bytes())
@@ -429,7 +427,7 @@ def test_a_damaged_index_is_a_one_line_error_with_the_rebuild_command(corpus):
         assert proc.stderr.startswith("error: index.sqlite: the index is damaged or unreadable ("), (args, proc.stderr)
         assert proc.stderr.endswith("; rebuild it with `cleaner index build PATH...`\n") and proc.stderr.count("\n") == 1
         assert proc.stdout == ""
-    assert _run(["index", "build", "corpus", "--index", "index.sqlite", "-q"], corpus).returncode == 0
+    assert _invoke(["index", "build", "corpus", "--index", "index.sqlite", "-q"], corpus).returncode == 0
     assert invoke("check", "new.txt", "--index", "index.sqlite", cwd=corpus).returncode == 1  # the copy of c007 is found again
 
 

@@ -12,6 +12,7 @@ from importlib.util import find_spec
 
 import numpy as np
 import pytest
+from conftest import story_index
 
 from cleaner.config import StoryConfig
 from cleaner.errors import ConfigError
@@ -41,7 +42,7 @@ BAKERY_DE = ("Bäckerei in Freiburg feiert hundertjähriges Jubiläum",
 
 
 def cross_index(config: StoryConfig) -> StoryIndex:
-    index = StoryIndex(config)
+    index = story_index(config)
     for doc_id, lang, (title, text) in (("en", "en", STRIKE_EN), ("de", "de", STRIKE_DE),
                                          ("es", "es", STRIKE_ES), ("bakery", "de", BAKERY_DE)):
         index.add(doc_id, text, lang=lang, date="2021-06-28", title=title)
@@ -78,7 +79,7 @@ def test_one_event_in_three_languages_is_one_story_only_with_the_encoder():
 @needs_use
 def test_title_is_read_by_the_encoder():
     # Without its title the German article's lead still matches; its title alone must matter too.
-    index = StoryIndex(StoryConfig(encoder="use", encoder_chars=len(STRIKE_DE[0]) + 1))
+    index = story_index(StoryConfig(encoder="use", encoder_chars=len(STRIKE_DE[0]) + 1))
     index.add("a", "Kurzmeldung.", lang="de", title=STRIKE_DE[0])
     index.add("b", "Kurzmeldung.", lang="de", title=BAKERY_DE[0])
     index.add("c", STRIKE_EN[1], lang="en", title=STRIKE_EN[0])

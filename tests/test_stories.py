@@ -11,6 +11,7 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+from conftest import story_index
 
 from cleaner.errors import ConfigError
 from cleaner.stories import StoryConfig, StoryIndex, story_id
@@ -127,7 +128,7 @@ MODES = [
 
 
 def strike_index(config: StoryConfig = StoryConfig(), *, dates: bool) -> StoryIndex:
-    index = StoryIndex(config)
+    index = story_index(config)
     for event, articles in STRIKES.items():
         for n, (date, text) in enumerate(articles):
             index.add(f"{event}-{n}", text, lang="en", date=date if dates else None)
@@ -136,7 +137,7 @@ def strike_index(config: StoryConfig = StoryConfig(), *, dates: bool) -> StoryIn
 
 
 def seed_index(config: StoryConfig = StoryConfig()) -> StoryIndex:
-    index = StoryIndex(config)
+    index = story_index(config)
     for path in SEEDS:
         index.add(path.stem, path.read_text(encoding="utf-8"))
     return index
