@@ -65,10 +65,8 @@ def builtin_rules_dir() -> Path:
 
 #: CPU seconds one search of one rule in one line may take before it is stopped (counted as no match).
 BUDGET = 0.05
-#: Wall-clock seconds a search may take where the CPU-time watchdog cannot run (outside the main
-#: thread, as in a Dask worker's task threads): the ``regex`` module's timeout counts the time the
-#: thread waits for a CPU too, so on a busy machine a budget of :data:`BUDGET` stopped ordinary
-#: searches (seen on a 2-core machine at load 6) and made the output depend on the load.
+#: Wall-clock seconds for a search outside the main thread (Dask task threads), where the CPU-time
+#: watchdog cannot run: 50 ms of wall clock stopped ordinary searches at load 6.
 THREAD_BUDGET = 10 * BUDGET
 #: Lines ``rules test`` tries every pattern on: patterns that backtrack catastrophically run out of
 #: :data:`BUDGET` on lines like these (a long run of words, letters or digits that then fails).
@@ -151,13 +149,11 @@ def _report_timeout(rule: "Rule", line: str) -> None:
     if rule.code in _REPORTED:
         return
     _REPORTED.add(rule.code)
-    shown = line if len(line) <= 80 else line[:79] + "…"
-    budget = f"{BUDGET * 1000:.0f} ms" if get_ident() == MAIN_THREAD else f"{THREAD_BUDGET * 1000:.0f} ms (wall clock, in a thread)"
-    sys.stderr.write(
-        f"warning: rule {rule.code} ({rule.source}): pattern ran out of its {budget} budget on the "
-        f"line {shown!r}; counted as not matching there (and wherever else it runs out). It backtracks "
-        "catastrophically: rewrite it (`cleaner rules test` tries it on probe lines)\n"
-    )
+    shown, main = (line if len(line) <= 80 else line[:79] + "…"), get_ident() == MAIN_THREAD
+    budget = f"{BUDGET * 1000:.0f} ms" if main else f"{THREAD_BUDGET * 1000:.0f} ms (wall clock, in a thread)"
+    sys.stderr.write(f"warning: rule {rule.code} ({rule.source}): pattern ran out of its {budget} budget on the line {shown!r}; "
+                     "counted as not matching there (and wherever else it runs out). It backtracks catastrophically: "
+                     "rewrite it (`cleaner rules test` tries it on probe lines)\n")
 
 
 @dataclass(frozen=True)
@@ -182,14 +178,11 @@ class Rule:
     regex: re.Pattern[str] = field(default=re.compile(""), compare=False, repr=False)
 
     def matches(self, line: str, words: int | None = None) -> bool:
-        """Whether the (stripped) line matches, ignoring position and site.
-
-        A search that runs out of :data:`BUDGET` counts as no match, reported once per rule on stderr.
-        """
+        """Whether the (stripped) line matches, ignoring position and site; a search that runs out of
+        :data:`BUDGET` counts as no match, reported once per rule on stderr."""
         try:  # the whole body: the watchdog may stop this call anywhere in it
-            if self.max_words is not None:
-                if (words if words is not None else count_words(line)) > self.max_words:
-                    return False
+            if self.max_words is not None and (words if words is not None else count_words(line)) > self.max_words:
+                return False
             if _WATCHDOG.armed and get_ident() == MAIN_THREAD:  # the common case, kept short
                 return self.regex.search(line) is not None
             return self.search(line)
@@ -328,8 +321,7 @@ def load_pack(path: Path) -> tuple[str, str, list[Rule]]:
 
 @functools.cache
 def _shipped_pack(path: Path) -> tuple[Rule, ...]:
-    """The rules of a pack shipped with cleaner, read once per process: the packs are package data
-    and rules are frozen, and parsing and compiling them takes about 20 ms, for every command otherwise."""
+    """A shipped pack's (frozen) rules, parsed and compiled once per process (about 20 ms)."""
     return tuple(load_pack(path)[2])
 
 
