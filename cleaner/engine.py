@@ -20,6 +20,7 @@ import signal
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
 from .documents import Document
+from .progress import READING, WRITING, Progress, joined, phase_of
 from .spool import Spool
 
 Step = Callable[[Document], Document]
@@ -60,11 +61,16 @@ class Engine:
     def map(self, steps: Sequence[Step], docs: Iterable[Document]) -> Iterator[Document]:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def execute(self, plan: Plan, docs: Iterable[Document]) -> Iterator[Document]:
-        """The documents that come out of ``plan``, in input order."""
+    def execute(self, plan: Plan, docs: Iterable[Document], progress: Progress | None = None) -> Iterator[Document]:
+        """The documents that come out of ``plan``, in input order. ``progress`` is told each phase
+        (:mod:`cleaner.progress`): each pass over the stream, named by what runs in it, and each
+        stage's finish, with the number of articles as the total once the input has been read."""
+        progress = progress or Progress()
+        seen: list[int] = []  # articles read, once the first stage has seen them all
         stream: Iterable[Document] = docs
         steps: list[Step] = []
         stages: list[Stage] = []
+        names = [READING]  # what the pass being built does
         for item in plan:
             if isinstance(item, Stage):
                 if steps:
@@ -72,25 +78,39 @@ class Engine:
                 stages.append(item)
             else:
                 if stages:
-                    stream, stages = self._stages(stages, stream), []
+                    stream, stages = self._stages(stages, stream, progress, joined(names), seen), []
+                    names = []
                 steps.append(item)
+                names.append(phase_of(item))
         if stages:
-            stream = self._stages(stages, stream)
+            stream, names = self._stages(stages, stream, progress, joined(names), seen), []
         if steps:
             stream = self.map(steps, stream)
-        return iter(stream)
+        return _counted(stream, progress, joined([*names, WRITING]), seen)
 
     @staticmethod
-    def _stages(stages: Sequence[Stage], docs: Iterable[Document]) -> Iterator[Document]:
-        """Run consecutive stages over one spool: stage k observes what stages before it applied."""
+    def _stages(stages: Sequence[Stage], docs: Iterable[Document], progress: Progress, feed: str = "", seen: list[int] | None = None) -> Iterator[Document]:
+        """Run consecutive stages over one spool: stage k observes what stages before it applied.
+
+        ``feed`` names the phase of the pass that feeds the first stage; ``seen`` gets the number
+        of articles it saw (the total of every later phase)."""
+        seen = [] if seen is None else seen
         with Spool() as spool:
-            first = stages[0]
+            head, count = stages[0], 0
             for doc in docs:
-                spool.add(first.observe(doc))
-            first.finish()
+                if not count:
+                    progress.phase(feed, seen[0] if seen else None)
+                spool.add(head.observe(doc))
+                count += 1
+                progress.advance()
+            seen[:] = [count]
+            progress.phase(phase_of(head))
+            head.finish()
             for n, stage in enumerate(stages[1:], 1):
+                progress.phase(phase_of(stage), count)
                 for doc in spool:
                     stage.observe(_through(stages[:n], doc))
+                    progress.advance()
                 stage.finish()
             for doc in spool:
                 yield _through(stages, doc)
@@ -100,6 +120,18 @@ def _through(stages: Sequence[Stage], doc: Document) -> Document:
     for stage in stages:
         doc = stage.apply(doc)
     return doc
+
+
+def _counted(docs: Iterable[Document], progress: Progress, name: str, seen: list[int]) -> Iterator[Document]:
+    """The plan's output, counted in its last phase (``name``), which ends after the last document."""
+    started = False
+    for doc in docs:
+        if not started:
+            started = True
+            progress.phase(name, seen[0] if seen else None)
+        progress.advance()
+        yield doc
+    progress.finish()
 
 
 _WORKER_STEPS: Sequence[Step] = ()

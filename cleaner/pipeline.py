@@ -20,6 +20,7 @@ from .documents import Document
 from .engine import Engine, LocalEngine, Plan
 from .errors import InputError
 from .learn import line_key
+from .progress import Progress
 from .rulebook import Rulebook
 from .stages import Fingerprint, GroupDuplicates, GroupStories, LearnSiteLines, Normalize, Stats, Strip
 
@@ -61,7 +62,9 @@ class Pipeline:
     (as :func:`~cleaner.readers.read_paths` yields them); each error goes to ``on_error`` (default:
     raise it) and the batch goes on. ``engine`` runs the plan (default ``LocalEngine(config.jobs)``);
     ``index`` (a :class:`cleaner.index.CorpusIndex`): copies of its articles get ``duplicate_of`` =
-    the indexed id; ``explain``: keep each article's normalised text for ``--explain``.
+    the indexed id; ``explain``: keep each article's normalised text for ``--explain``;
+    ``progress`` (a :class:`cleaner.progress.Progress`): told each phase of ``clean``, ``dedup``
+    and ``run`` as the engine runs it (default: none).
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class Pipeline:
         on_error: Callable[[InputError], None] | None = None,
         explain: bool = False,
         index=None,
+        progress: Progress | None = None,
     ):
         self.config = config or Config()
         self.rulebook = rulebook if rulebook is not None else Rulebook.configured(self.config.strip)
@@ -80,6 +84,7 @@ class Pipeline:
         self.on_error = on_error or _raise
         self.explain = explain
         self.index = index
+        self.progress = progress
 
     # ------------------------------------------------------------------ plans
 
@@ -103,20 +108,20 @@ class Pipeline:
         """Normalise and strip every article (``removed`` and ``fixes`` filled in)."""
         stats = Stats()
         plan = self.clean_plan(self.cleaner(), stats)
-        return Result(self._counted(self.engine.execute(plan, self.documents(items, stats)), stats), stats)
+        return Result(self._counted(self.engine.execute(plan, self.documents(items, stats), self.progress), stats), stats)
 
     def dedup(self, items: Iterable[Document | InputError]) -> Result:
         """Group without cleaning: ``duplicate_of`` and ``story`` filled in."""
         stats = Stats()
         plan, stories = self.group_plan(stats)
-        return Result(self.engine.execute(plan, self.documents(items, stats)), stats, stories)
+        return Result(self.engine.execute(plan, self.documents(items, stats), self.progress), stats, stories)
 
     def run(self, items: Iterable[Document | InputError]) -> Result:
         """Clean, then group on the cleaned text: the main job."""
         stats = Stats()
         group, stories = self.group_plan(stats)
         plan = [*self.clean_plan(self.cleaner(), stats), *group]
-        return Result(self._counted(self.engine.execute(plan, self.documents(items, stats)), stats), stats, stories)
+        return Result(self._counted(self.engine.execute(plan, self.documents(items, stats), self.progress), stats), stats, stories)
 
     def learn(self, items: Iterable[Document | InputError]) -> dict[str | None, list[str]]:
         """The lines each site repeats (site -> lines), learned whatever ``learn`` is set to."""

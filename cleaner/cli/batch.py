@@ -11,7 +11,6 @@ import typer
 from ..documents import FieldNames
 from ..errors import InputError
 from ..pipeline import Pipeline, Result
-from ..readers import read_paths
 from .common import (
     CONFIG,
     DATE_FIELD,
@@ -34,39 +33,60 @@ from .common import (
     TEXT_FIELD,
     TITLE_FIELD,
     URL_FIELD,
+    STATS,
+    REPORT_HTML,
     Reporter,
     build_config,
     corpus_index,
     exits,
+    fail,
 )
 
 
-def _emit(pipeline: Pipeline, result: Result, output: Optional[str], reporter: Reporter, *, removed: bool, groups: bool, explain: bool, drop_duplicates: bool = False, writer=None) -> None:
+def _emit(pipeline: Pipeline, result: Result, output: Optional[str], reporter: Reporter, *, removed: bool, groups: bool, explain: bool, drop_duplicates: bool = False, writer=None, sinks=()) -> int:
+    """Write the records (and with ``explain`` the explanation on stdout); the number written.
+
+    ``sinks``: callables told each ``(doc, record)`` written (the ``--report`` collector)."""
     from ..report import explain_article, explain_story
     from ..writers import TreeWriter
 
     docs = (d for d in reporter.progress(result) if not (drop_duplicates and d.duplicate_of))
-    if explain:
-        stories: dict[str, int] = {}
+    stories: dict[str, int] = {}
+    written = 0
+
+    def records():
+        nonlocal written
         for doc in docs:
-            sys.stdout.write(explain_article(doc, pipeline.rulebook) + "\n")
-            if doc.story is not None:
-                stories[doc.story] = stories.get(doc.story, 0) + 1
-        for story in (s for s, n in stories.items() if n > 1):
-            info = result.stories.explain(story)
-            if info["size"] > 1:  # a story of one article and its copies has nothing to explain
-                sys.stdout.write(explain_story(info) + "\n")
+            if explain:
+                sys.stdout.write(explain_article(doc, pipeline.rulebook) + "\n")
+                if doc.story is not None:
+                    stories[doc.story] = stories.get(doc.story, 0) + 1
+            record = doc.record(removed=removed, groups=groups)
+            for sink in sinks:
+                sink(doc, record)
+            written += 1
+            yield doc, record
+
+    if explain and not output:
+        for _ in records():  # the explanation only: no records on stdout among it
+            pass
     elif writer is None:
         with TreeWriter(output) as tree:  # staged: moved into place only when every article is written
-            for doc in docs:
-                record = doc.record(removed=removed, groups=groups)
+            for doc, record in records():
+                record = dict(record)
                 del record[doc.names.text]
                 try:
                     tree.write_one(doc.id, doc.text, record)
                 except ValueError as exc:
+                    written -= 1
                     reporter.error(InputError(doc.source or doc.id, doc.source_line, str(exc)))
     else:
-        writer.write(d.record(removed=removed, groups=groups) for d in docs)
+        writer.write(record for _, record in records())
+    for story in (s for s, n in stories.items() if n > 1):
+        info = result.stories.explain(story)
+        if info["size"] > 1:  # a story of one article and its copies has nothing to explain
+            sys.stdout.write(explain_story(info) + "\n")
+    return written
 
 
 def _is_tree(output: Optional[str]) -> bool:
@@ -74,19 +94,55 @@ def _is_tree(output: Optional[str]) -> bool:
     return bool(output) and (output.endswith(("/", "\\")) or Path(output).is_dir())
 
 
-def _run_command(verb: str, paths: List[str], output: Optional[str], options: dict, *, quiet: bool, strict: bool, explain: bool, drop_duplicates: bool = False, corpus: tuple = (None, True), fields: Optional[dict] = None) -> None:
+def _check_outputs(output: Optional[str], explain: bool, stats: Optional[Path], report: Optional[Path]) -> None:
+    """Refuse, before any input is read, what would mix outputs or write one file twice."""
+    if explain and output == "-":
+        fail("--explain prints to standard output: give -o FILE for the records, or leave -o out")
+    named = {"-o": output if output and output != "-" else None, "--stats": stats, "--report": report}
+    paths = {}
+    for option, path in named.items():
+        if path is None:
+            continue
+        key = Path(path).resolve()
+        if key in paths:
+            fail(f"{option} and {paths[key]} name the same file: {path}")
+        paths[key] = option
+
+
+def _run_command(verb: str, paths: List[str], output: Optional[str], options: dict, *, quiet: bool, strict: bool, explain: bool, drop_duplicates: bool = False, corpus: tuple = (None, True), fields: Optional[dict] = None, stats: Optional[Path] = None, report: Optional[Path] = None) -> None:
+    from ..progress import read_measured
+    from ..runstats import RunTally, run_summary, write_stats
     from ..writers import records_writer
 
     reporter = Reporter(quiet, strict)
+    _check_outputs(output, explain, stats, report)
+    tally = RunTally()
+    reporter.on_error = tally.error
     with exits(strict=strict):
-        config = build_config(**options)
-        # made before any input is read: Parquet without pyarrow stops here
-        writer = None if explain or _is_tree(output) else records_writer(output)
-        pipeline = Pipeline(config, on_error=reporter.error, explain=explain, index=corpus_index(config, *corpus))
-        names = FieldNames.mapped(id=config.id_field, text=config.text_field, **(fields or {}))
-        items = read_paths(paths, names=names, exclude=config.exclude)
-        result = getattr(pipeline, verb)(items)
-        _emit(pipeline, result, output, reporter, removed=verb != "dedup", groups=verb != "clean", explain=explain, drop_duplicates=drop_duplicates, writer=writer)
+        try:
+            config = build_config(**options)
+            # made before any input is read: Parquet without pyarrow stops here
+            writer = None if (explain and not output) or _is_tree(output) else records_writer(output)
+            progress = reporter.run_progress()
+            pipeline = Pipeline(config, on_error=reporter.error, explain=explain, index=corpus_index(config, *corpus), progress=progress)
+            names = FieldNames.mapped(id=config.id_field, text=config.text_field, **(fields or {}))
+            items = read_measured(paths, progress, names=names, exclude=config.exclude)
+            result = getattr(pipeline, verb)(items)
+            sinks = [lambda doc, record: tally.observe(doc)]
+            html = None
+            if report is not None:
+                from ..run_report import RunReport
+
+                html = RunReport(on_error=reporter.error)
+                sinks.append(html.add)
+            written = _emit(pipeline, result, output, reporter, removed=verb != "dedup", groups=verb != "clean", explain=explain, drop_duplicates=drop_duplicates, writer=writer, sinks=sinks)
+        finally:
+            reporter.stop()
+        summary = run_summary(verb, result.stats, tally, progress, written=written) if stats is not None else None
+        if html is not None:
+            html.write(report, Path(output).name if output and output != "-" else verb)
+        if summary is not None:
+            write_stats(stats, summary)
     reporter.summary(result.stats.summary())
     if reporter.errors:
         raise typer.Exit(1)
@@ -111,11 +167,13 @@ def clean(
     quiet: bool = QUIET,
     explain: bool = EXPLAIN,
     exclude: Optional[List[str]] = EXCLUDE,
+    stats: Optional[Path] = STATS,
+    report: Optional[Path] = REPORT_HTML,
 ) -> None:
     """Normalise and strip boilerplate. Each record gets `removed`: {line, rule, text} per line taken out."""
     options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn, exclude=exclude)
     fields = dict(url=url_field, site=site_field, date=date_field, title=title_field)
-    _run_command("clean", paths, output, options, quiet=quiet, strict=strict, explain=explain, fields=fields)
+    _run_command("clean", paths, output, options, quiet=quiet, strict=strict, explain=explain, fields=fields, stats=stats, report=report)
 
 
 def dedup(
@@ -135,11 +193,13 @@ def dedup(
     index: Optional[Path] = INDEX,
     no_index: bool = NO_INDEX,
     exclude: Optional[List[str]] = EXCLUDE,
+    stats: Optional[Path] = STATS,
+    report: Optional[Path] = REPORT_HTML,
 ) -> None:
     """Group without cleaning. Each record gets `duplicate_of` (canonical id or null) and `story`."""
     options = dict(config_path=config, jobs=jobs, id_field=id_field, text_field=text_field, exclude=exclude)
     fields = dict(url=url_field, site=site_field, date=date_field, title=title_field)
-    _run_command("dedup", paths, output, options, quiet=quiet, strict=strict, explain=False, drop_duplicates=drop_duplicates, corpus=(index, no_index), fields=fields)
+    _run_command("dedup", paths, output, options, quiet=quiet, strict=strict, explain=False, drop_duplicates=drop_duplicates, corpus=(index, no_index), fields=fields, stats=stats, report=report)
 
 
 def run(
@@ -164,8 +224,10 @@ def run(
     index: Optional[Path] = INDEX,
     no_index: bool = NO_INDEX,
     exclude: Optional[List[str]] = EXCLUDE,
+    stats: Optional[Path] = STATS,
+    report: Optional[Path] = REPORT_HTML,
 ) -> None:
     """Clean, then group on the cleaned text: the main job."""
     options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn, exclude=exclude)
     fields = dict(url=url_field, site=site_field, date=date_field, title=title_field)
-    _run_command("run", paths, output, options, quiet=quiet, strict=strict, explain=explain, drop_duplicates=drop_duplicates, corpus=(index, no_index), fields=fields)
+    _run_command("run", paths, output, options, quiet=quiet, strict=strict, explain=explain, drop_duplicates=drop_duplicates, corpus=(index, no_index), fields=fields, stats=stats, report=report)

@@ -9,10 +9,9 @@ of cleaner itself; 130 interrupted (^C); 143 terminated (SIGTERM).
 from __future__ import annotations
 
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, List, NoReturn, Optional
+from typing import Callable, Iterable, Iterator, List, NoReturn, Optional
 
 import typer
 
@@ -36,11 +35,13 @@ TITLE_FIELD = typer.Option(None, "--title-field", help="Record field holding the
 LEARN = typer.Option(None, "--learn/--no-learn", help="Learn lines a site repeats and remove them as REP001 (default: automatic when a site has enough articles).")
 STRICT = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 2, no output file written).")
 QUIET = typer.Option(False, "--quiet", "-q", help="No summary or progress on stderr.")
-EXPLAIN = typer.Option(False, "--explain", help="Print each article for auditing, removed lines marked with their rule, instead of JSONL.")
+EXPLAIN = typer.Option(False, "--explain", help="Print each article for auditing on stdout, removed lines marked with their rule; records are written only with -o FILE.")
 EXCLUDE = typer.Option(None, "--exclude", metavar="GLOB", help="Leave out files and folders matching GLOB inside the folders given (repeatable; gitignore-like, relative to each folder). Files named on the command line are always read.")
 INDEX = typer.Option(None, "--index", help="Corpus index file (default: .cleaner/index.sqlite at the repository root, used when it exists).")
 NO_INDEX = typer.Option(False, "--no-index", help="Do not use a corpus index even if one exists.")
 REPORT_STORIES = typer.Option(False, "--report-stories", help="With an index: report STY001 (informational) when an article joins an indexed article's story.")
+STATS = typer.Option(None, "--stats", metavar="FILE.json", help="Write the run summary as JSON to this file (atomically; schema: docs/stats.schema.json).")
+REPORT_HTML = typer.Option(None, "--report", metavar="FILE.html", help="Write the HTML report of this run's records to this file (as `cleaner report` makes it).")
 DROP_DUPLICATES = typer.Option(False, "--drop-duplicates", help="Leave non-canonical copies out of the output.")
 
 
@@ -120,34 +121,48 @@ def corpus_index(config: Config, index: Optional[Path], no_index: bool, *, repor
 
 
 class Reporter:
-    """Prints input errors, progress on a terminal, and the summary, all on stderr."""
+    """Prints input errors, progress on a terminal (:mod:`cleaner.cli.progress`), and the summary,
+    all on stderr. :meth:`run_progress` is what a command gives its pipeline: a display on a
+    terminal, else a :class:`~cleaner.progress.Progress` that prints nothing (it still times the phases)."""
 
     def __init__(self, quiet: bool, strict: bool):
         self.quiet, self.strict = quiet, strict
         self.errors = 0
         self.tty = sys.stderr.isatty() and not quiet
-        self._last = 0.0
+        self.display = None
+        self.on_error: Optional[Callable[[InputError], None]] = None  # also told of each error (the --stats tally)
+
+    def run_progress(self):
+        from ..progress import Progress
+
+        if self.tty:
+            from .progress import TerminalProgress
+
+            self.display = TerminalProgress()
+            return self.display
+        return Progress()
 
     def error(self, error: InputError) -> None:
         self.errors += 1
-        self._clear()
+        if self.on_error is not None:
+            self.on_error(error)
         if self.strict:
             raise error
-        typer.echo(f"error: {error}", err=True)
+        if self.display is not None:
+            self.display.print(f"error: {error}")
+        else:
+            typer.echo(f"error: {error}", err=True)
 
     def progress(self, docs: Iterable[Document]) -> Iterator[Document]:
-        for n, doc in enumerate(docs, 1):
-            if self.tty and time.monotonic() - self._last > 0.2:
-                self._last = time.monotonic()
-                sys.stderr.write(f"\r{n} articles…")
-                sys.stderr.flush()
-            yield doc
-        self._clear()
+        """``docs`` as they are; the display (if any) is taken down after the last one, or on an error."""
+        try:
+            yield from docs
+        finally:
+            self.stop()
 
-    def _clear(self) -> None:
-        if self.tty and self._last:
-            sys.stderr.write("\r\033[K")
-            self._last = 0.0
+    def stop(self) -> None:
+        if self.display is not None:
+            self.display.stop()
 
     def summary(self, text: str) -> None:
         if not self.quiet:
