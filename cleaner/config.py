@@ -195,6 +195,10 @@ class StoryConfig:
 class Config:
     """Everything a run needs. ``jobs``: worker processes for per-article work (default 1).
 
+    ``engine``: what runs the per-article work, ``"local"`` (``jobs`` processes on this machine) or
+    ``"dask"`` (a Dask cluster: the scheduler at ``scheduler``, e.g. ``"tcp://host:8786"``, or a
+    local cluster of ``jobs`` workers when it is None; docs/engines.md).
+
     ``id_field``/``text_field``: the JSONL keys holding the article id and text.
     ``exclude``: globs of files and folders not to read in the folders given (relative to each
     folder; see :func:`cleaner.readers.excluded`), added to what git ignores.
@@ -205,6 +209,8 @@ class Config:
     duplicates: DuplicateConfig = field(default_factory=DuplicateConfig)
     stories: StoryConfig = field(default_factory=StoryConfig)
     jobs: int = 1
+    engine: str = "local"
+    scheduler: str | None = None
     id_field: str = "id"
     text_field: str = "text"
     exclude: tuple[str, ...] = ()

@@ -44,14 +44,15 @@ def _client_class():
 class DaskEngine(Engine):
     """Steps on a Dask cluster: the scheduler at ``scheduler`` (``tcp://host:8786``), or, when it is
     None, a local cluster of ``workers`` worker processes (one thread each) started on first use
-    and stopped by :meth:`close`. Use it as a context manager, or call :meth:`close`.
+    and stopped by :meth:`close`; ``timeout``: seconds to wait for the scheduler. Use it as a
+    context manager, or call :meth:`close`.
     """
 
-    def __init__(self, scheduler: str | None = None, *, workers: int = 2, partition: int = 500, window: int | None = None):
+    def __init__(self, scheduler: str | None = None, *, workers: int = 2, partition: int = 500, window: int | None = None, timeout: float = 30.0):
         for name, value in (("workers", workers), ("partition", partition), ("window", 1 if window is None else window)):
             if value < 1:
                 raise ConfigError(f"Dask engine: {name} must be at least 1, not {value}")
-        self.scheduler, self.workers, self.partition, self.window = scheduler, workers, partition, window
+        self.scheduler, self.workers, self.partition, self.window, self.timeout = scheduler, workers, partition, window, timeout
         self._client = None
         self._cluster = None
 
@@ -70,7 +71,7 @@ class DaskEngine(Engine):
                     )
                     self._client = Client(self._cluster)
                 else:
-                    self._client = Client(self.scheduler, timeout=30)
+                    self._client = Client(self.scheduler, timeout=self.timeout)
             except (OSError, TimeoutError, ValueError) as exc:
                 self.close()
                 where = self.scheduler or "a local cluster"
@@ -85,12 +86,6 @@ class DaskEngine(Engine):
             client.close()
         if cluster is not None:
             cluster.close()
-
-    def __enter__(self) -> "DaskEngine":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ engine
 

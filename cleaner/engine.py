@@ -20,6 +20,7 @@ import signal
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
 from .documents import Document
+from .errors import ConfigError
 from .progress import READING, WRITING, Progress, joined, phase_of
 from .spool import Spool
 
@@ -56,7 +57,17 @@ def _apply(steps: Sequence[Step], doc: Document) -> Document:
 
 
 class Engine:
-    """Runs plans. :meth:`map` runs steps over a stream, in order; :meth:`execute` runs a whole plan."""
+    """Runs plans. :meth:`map` runs steps over a stream, in order; :meth:`execute` runs a whole plan.
+    An engine that holds resources (a cluster) frees them in :meth:`close`; engines are context managers."""
+
+    def close(self) -> None:
+        """Free what the engine holds (nothing, for this one)."""
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def map(self, steps: Sequence[Step], docs: Iterable[Document]) -> Iterator[Document]:  # pragma: no cover - interface
         raise NotImplementedError
@@ -172,3 +183,25 @@ class LocalEngine(Engine):
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         with ctx.Pool(self.jobs, initializer=_init_worker, initargs=(tuple(steps),)) as pool:
             yield from pool.imap(_work, itertools.chain([first], docs), self.chunksize)
+
+
+def engine_for(config) -> Engine:
+    """The engine a :class:`~cleaner.config.Config` asks for: ``LocalEngine(jobs)``, or for
+    ``engine = "dask"`` a :class:`~cleaner.dask_engine.DaskEngine` on ``scheduler`` (a local cluster
+    of ``jobs`` workers when it is None). Close it when done (it is a context manager).
+
+    >>> from cleaner.config import Config
+    >>> engine_for(Config(jobs=2)).jobs
+    2
+    >>> engine_for(Config(scheduler="tcp://10.0.0.5:8786"))
+    Traceback (most recent call last):
+    ...
+    cleaner.errors.ConfigError: scheduler = "tcp://10.0.0.5:8786" needs engine = "dask"
+    """
+    if config.engine == "dask":
+        from .dask_engine import DaskEngine  # the optional extra is imported only when asked for
+
+        return DaskEngine(config.scheduler, workers=config.jobs if config.jobs > 1 else 2)
+    if config.scheduler is not None:
+        raise ConfigError(f'scheduler = "{config.scheduler}" needs engine = "dask"')
+    return LocalEngine(config.jobs)

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 from .cleaning import Cleaner
 from .config import Config
 from .documents import Document
-from .engine import Engine, LocalEngine, Plan
+from .engine import Engine, Plan, engine_for
 from .errors import InputError
 from .learn import line_key
 from .progress import Progress
@@ -60,7 +60,9 @@ class Pipeline:
 
     ``items`` may mix :class:`~cleaner.documents.Document` and :class:`~cleaner.errors.InputError`
     (as :func:`~cleaner.readers.read_paths` yields them); each error goes to ``on_error`` (default:
-    raise it) and the batch goes on. ``engine`` runs the plan (default ``LocalEngine(config.jobs)``);
+    raise it) and the batch goes on. ``engine`` runs the plan (default
+    :func:`~cleaner.engine.engine_for`: ``LocalEngine(config.jobs)``, or a Dask engine for
+    ``engine = "dask"``, which the caller should then make and close itself);
     ``index`` (a :class:`cleaner.index.CorpusIndex`): copies of its articles get ``duplicate_of`` =
     the indexed id; ``explain``: keep each article's normalised text for ``--explain``;
     ``progress`` (a :class:`cleaner.progress.Progress`): told each phase of ``clean``, ``dedup``
@@ -80,7 +82,7 @@ class Pipeline:
     ):
         self.config = config or Config()
         self.rulebook = rulebook if rulebook is not None else Rulebook.configured(self.config.strip)
-        self.engine = engine or LocalEngine(self.config.jobs)
+        self.engine = engine or engine_for(self.config)
         self.on_error = on_error or _raise
         self.explain = explain
         self.index = index

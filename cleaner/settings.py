@@ -58,6 +58,7 @@ def _one_of(*values: Any, text: str | None = None) -> Allowed:
 #: Documented ranges, by ``section.key`` (top-level keys without a section); types come from the annotations.
 LIMITS: dict[str, Allowed] = {
     "jobs": _at_least(1),
+    "engine": _one_of("local", "dask"),
     "normalize.normalization": _one_of("NFC", "NFD", "NFKC", "NFKD", None, text='"NFC", "NFD", "NFKC", "NFKD" or false (keep the form)'),
     "strip.learn": _one_of(True, False, "auto"),
     "strip.learn_min_articles": _at_least(2),

@@ -100,6 +100,31 @@ def test_an_engine_started_local_cluster_is_stopped_on_close():
 
 
 def test_an_unreachable_scheduler_is_a_clear_error():
-    engine = DaskEngine("tcp://127.0.0.1:9", partition=5)
+    engine = DaskEngine("tcp://127.0.0.1:9", partition=5, timeout=2)
     with pytest.raises(CleanerError, match=r"Dask engine: cannot start or reach tcp://127\.0\.0\.1:9"):
         list(Pipeline(Config(), engine=engine).clean(corpus(3)))
+
+
+def test_the_cli_runs_on_a_scheduler_and_on_its_own_local_cluster(cluster, tmp_path):
+    from conftest import SEEDS_DIR as SEEDS, invoke
+
+    local = invoke("run", str(SEEDS), "-q", "-o", "local.jsonl", cwd=tmp_path)
+    assert local.returncode == 0, local.stderr
+    on_scheduler = invoke("run", str(SEEDS), "-q", "-o", "scheduler.jsonl", "--scheduler", cluster.scheduler_address, cwd=tmp_path)
+    assert on_scheduler.returncode == 0, on_scheduler.stderr
+    (tmp_path / "cleaner.toml").write_text('engine = "dask"\njobs = 2\n', encoding="utf-8")
+    own = invoke("run", str(SEEDS), "-q", "-o", "own.jsonl", cwd=tmp_path)
+    assert own.returncode == 0, own.stderr
+    expected = (tmp_path / "local.jsonl").read_bytes()
+    assert b'"duplicate_of"' in expected
+    assert (tmp_path / "scheduler.jsonl").read_bytes() == expected == (tmp_path / "own.jsonl").read_bytes()
+
+
+def test_bad_engine_settings_are_one_line_errors(tmp_path):
+    from conftest import SEEDS_DIR as SEEDS, invoke
+
+    bad = invoke("run", str(SEEDS), "-q", "--engine", "spark", cwd=tmp_path)
+    assert (bad.returncode, bad.stderr) == (2, 'error: engine = "spark": must be "local" or "dask"\n')
+    (tmp_path / "cleaner.toml").write_text('scheduler = "tcp://127.0.0.1:9"\nengine = "local"\n', encoding="utf-8")
+    mixed = invoke("run", str(SEEDS), "-q", cwd=tmp_path)
+    assert (mixed.returncode, mixed.stderr) == (2, 'error: scheduler = "tcp://127.0.0.1:9" needs engine = "dask"\n')

@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 
 from ..documents import FieldNames
+from ..engine import engine_for
 from ..errors import InputError
 from ..pipeline import Pipeline, Result
 from .common import (
@@ -20,7 +21,9 @@ from .common import (
     ID_FIELD,
     IGNORE,
     INDEX,
+    ENGINE,
     JOBS,
+    SCHEDULER,
     LEARN,
     NO_INDEX,
     OUTPUT,
@@ -119,12 +122,14 @@ def _run_command(verb: str, paths: List[str], output: Optional[str], options: di
     tally = RunTally()
     reporter.on_error = tally.error
     with exits(strict=strict):
+        engine = None
         try:
             config = build_config(**options)
+            engine = engine_for(config)
             # made before any input is read: Parquet without pyarrow stops here
             writer = None if (explain and not output) or _is_tree(output) else records_writer(output)
             progress = reporter.run_progress()
-            pipeline = Pipeline(config, on_error=reporter.error, explain=explain, index=corpus_index(config, *corpus), progress=progress)
+            pipeline = Pipeline(config, engine=engine, on_error=reporter.error, explain=explain, index=corpus_index(config, *corpus), progress=progress)
             names = FieldNames.mapped(id=config.id_field, text=config.text_field, **(fields or {}))
             items = read_measured(paths, progress, names=names, exclude=config.exclude)
             result = getattr(pipeline, verb)(items)
@@ -138,6 +143,8 @@ def _run_command(verb: str, paths: List[str], output: Optional[str], options: di
             written = _emit(pipeline, result, output, reporter, removed=verb != "dedup", groups=verb != "clean", explain=explain, drop_duplicates=drop_duplicates, writer=writer, sinks=sinks)
         finally:
             reporter.stop()
+            if engine is not None:
+                engine.close()
         summary = run_summary(verb, result.stats, tally, progress, written=written) if stats is not None else None
         if html is not None:
             html.write(report, Path(output).name if output and output != "-" else verb)
@@ -156,6 +163,8 @@ def clean(
     ignore: Optional[List[str]] = IGNORE,
     config: Optional[Path] = CONFIG,
     jobs: Optional[int] = JOBS,
+    engine: Optional[str] = ENGINE,
+    scheduler: Optional[str] = SCHEDULER,
     id_field: Optional[str] = ID_FIELD,
     text_field: Optional[str] = TEXT_FIELD,
     url_field: Optional[str] = URL_FIELD,
@@ -171,7 +180,7 @@ def clean(
     report: Optional[Path] = REPORT_HTML,
 ) -> None:
     """Normalise and strip boilerplate. Each record gets `removed`: {line, rule, text} per line taken out."""
-    options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn, exclude=exclude)
+    options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn, exclude=exclude, engine=engine, scheduler=scheduler)
     fields = dict(url=url_field, site=site_field, date=date_field, title=title_field)
     _run_command("clean", paths, output, options, quiet=quiet, strict=strict, explain=explain, fields=fields, stats=stats, report=report)
 
@@ -181,6 +190,8 @@ def dedup(
     output: Optional[str] = OUTPUT,
     config: Optional[Path] = CONFIG,
     jobs: Optional[int] = JOBS,
+    engine: Optional[str] = ENGINE,
+    scheduler: Optional[str] = SCHEDULER,
     id_field: Optional[str] = ID_FIELD,
     text_field: Optional[str] = TEXT_FIELD,
     url_field: Optional[str] = URL_FIELD,
@@ -197,7 +208,7 @@ def dedup(
     report: Optional[Path] = REPORT_HTML,
 ) -> None:
     """Group without cleaning. Each record gets `duplicate_of` (canonical id or null) and `story`."""
-    options = dict(config_path=config, jobs=jobs, id_field=id_field, text_field=text_field, exclude=exclude)
+    options = dict(config_path=config, jobs=jobs, id_field=id_field, text_field=text_field, exclude=exclude, engine=engine, scheduler=scheduler)
     fields = dict(url=url_field, site=site_field, date=date_field, title=title_field)
     _run_command("dedup", paths, output, options, quiet=quiet, strict=strict, explain=False, drop_duplicates=drop_duplicates, corpus=(index, no_index), fields=fields, stats=stats, report=report)
 
@@ -210,6 +221,8 @@ def run(
     ignore: Optional[List[str]] = IGNORE,
     config: Optional[Path] = CONFIG,
     jobs: Optional[int] = JOBS,
+    engine: Optional[str] = ENGINE,
+    scheduler: Optional[str] = SCHEDULER,
     id_field: Optional[str] = ID_FIELD,
     text_field: Optional[str] = TEXT_FIELD,
     url_field: Optional[str] = URL_FIELD,
@@ -228,6 +241,6 @@ def run(
     report: Optional[Path] = REPORT_HTML,
 ) -> None:
     """Clean, then group on the cleaned text: the main job."""
-    options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn, exclude=exclude)
+    options = dict(config_path=config, rules=rules, select=select, ignore=ignore, jobs=jobs, id_field=id_field, text_field=text_field, learn=learn, exclude=exclude, engine=engine, scheduler=scheduler)
     fields = dict(url=url_field, site=site_field, date=date_field, title=title_field)
     _run_command("run", paths, output, options, quiet=quiet, strict=strict, explain=explain, drop_duplicates=drop_duplicates, corpus=(index, no_index), fields=fields, stats=stats, report=report)

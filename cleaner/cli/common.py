@@ -26,6 +26,8 @@ SELECT = typer.Option(None, "--select", help="Only these rule codes or code pref
 IGNORE = typer.Option(None, "--ignore", help="Leave out these rule codes or code prefixes (comma-separated, repeatable).")
 CONFIG = typer.Option(None, "--config", help="Configuration file (default: nearest cleaner.toml or pyproject.toml with [tool.cleaner]).")
 JOBS = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes for per-article work (default 1).")
+ENGINE = typer.Option(None, "--engine", help="What runs the per-article work: local (default) or dask (needs cleaner[dask]; a local cluster of --jobs workers unless --scheduler).")
+SCHEDULER = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler to run on (tcp://HOST:8786); implies --engine dask.")
 ID_FIELD = typer.Option(None, "--id-field", help="JSONL field holding the article id (default id).")
 TEXT_FIELD = typer.Option(None, "--text-field", help="JSONL field holding the article text (default text).")
 URL_FIELD = typer.Option(None, "--url-field", help="Record field holding the page's address (default url; trafilatura's source is read too).")
@@ -90,6 +92,8 @@ def build_config(
     text_field: Optional[str] = None,
     learn: Optional[bool] = None,
     exclude: Optional[List[str]] = None,
+    engine: Optional[str] = None,
+    scheduler: Optional[str] = None,
 ) -> Config:
     """The configuration file's settings with the command-line options on top (``--exclude`` adds to ``exclude``)."""
     config, _ = load_config(config_path)
@@ -100,7 +104,9 @@ def build_config(
         strip["ignore"] = (() if select else config.strip.ignore) + codes(ignore)
     if learn is not None:
         strip["learn"] = learn
-    top = {k: v for k, v in (("jobs", jobs), ("id_field", id_field), ("text_field", text_field)) if v is not None}
+    if scheduler is not None and engine is None:
+        engine = "dask"
+    top = {k: v for k, v in (("jobs", jobs), ("id_field", id_field), ("text_field", text_field), ("engine", engine), ("scheduler", scheduler)) if v is not None}
     if exclude:
         top["exclude"] = (*config.exclude, *exclude)
     return config.replace(strip=strip, **top)
