@@ -52,6 +52,15 @@ BUILTIN: tuple[Code, ...] = (
         "writes such lines as a rule pack to review and keep.",
     ),
     Code(
+        "TPL001",
+        "site-line-template",
+        "A line that fits a template one site repeats with its slots filled in (a reporter's name and e-mail "
+        "in a bio line, a byline with a role, a breadcrumb's sections, a dateline's date, a rights line's "
+        "years), or a headline in the list after such a site's list marker: learned from the corpus "
+        "being cleaned (--learn) when the skeleton recurs outside the body of enough distinct articles "
+        "of the site; `cleaner rules learn` writes templates as rules with named slots.",
+    ),
+    Code(
         "DUP001",
         "duplicate-article",
         "An article that duplicates another one among those checked, or one in the index (`cleaner check`).",

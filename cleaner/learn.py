@@ -62,13 +62,15 @@ class SiteLines:
     sites: dict = field(default_factory=dict)
     _seen: set = field(default_factory=set)
 
-    def add(self, site: str | None, text: str) -> None:
+    def add(self, site: str | None, text: str) -> bool:
+        """Count the article's lines; False (nothing counted) for an exact copy of an article seen before."""
         digest = hashlib.blake2b(f"{site}\x00{text}".encode(), digest_size=8).digest()
         if digest in self._seen:
-            return
+            return False
         self._seen.add(digest)
         keys = {line_key(line) for line in text.split("\n") if line.strip() and count_words(line) <= MAX_WORDS}
         self.sites.setdefault(site, _Site()).add(keys)
+        return True
 
     def enabled(self) -> bool:
         """Whether learning runs: forced on or off, or "auto": some site has enough articles."""
@@ -92,9 +94,11 @@ class SiteLines:
         return out
 
 
-def pack_toml(learned: dict[str | None, list[str]], *, prefix: str = "LRN", name: str = "learned") -> str:
+def pack_toml(learned: dict[str | None, list[str]], *, prefix: str = "LRN", name: str = "learned", templates: dict | None = None) -> str:
     """A rule pack (TOML) with one exact-line rule per learned line, for review and keeping.
 
+    ``templates``: site -> [(skeleton shown, pattern with named slots, example lines, a non-matching
+    line)] for the site's learned line templates (:mod:`cleaner.templates`), written after its lines.
     Each rule is limited to its site (``sites``) when the site is known.
     """
     import json
@@ -110,8 +114,9 @@ def pack_toml(learned: dict[str | None, list[str]], *, prefix: str = "LRN", name
         f"description = {q('Site lines learned from a corpus: each recurs in many of one site' + chr(39) + 's articles.')}",
     ]
     number = 0
-    for site in sorted(learned, key=lambda s: s or ""):
-        for line in sorted(learned[site]):
+    templates = templates or {}
+    for site in sorted(set(learned) | set(templates), key=lambda s: s or ""):
+        for line in sorted(learned.get(site, ())):
             number += 1
             where = f"of {site}" if site else "of the corpus"
             out += [
@@ -123,6 +128,24 @@ def pack_toml(learned: dict[str | None, list[str]], *, prefix: str = "LRN", name
                 f"pattern = {q('^' + re.escape(_SPACE.sub(' ', line.strip())).replace(chr(92) + ' ', ' ') + '$')}",
                 f"must_match = [{q(line.strip())}]",
                 f"must_not_match = [{q(line.strip() + ' and more text')}]",
+            ]
+            if site:
+                out.append(f"sites = [{q(site)}]")
+        for shown, pattern, examples, negative in templates.get(site, ()):
+            number += 1
+            where = f"of {site}" if site else "of the corpus"
+            out += [
+                "",
+                f"# template: {shown}",
+                "[[rules]]",
+                f'code = "{prefix}{number:03d}"',
+                f'name = "learned-template-{number}"',
+                f"description = {q(f'Template {shown!r}, repeated with its slots filled in many articles {where}; learned, not written by hand.')}",
+                f"pattern = {q(pattern)}",
+                "case_sensitive = true",
+                f"max_words = {MAX_WORDS}",
+                f"must_match = [{', '.join(q(e) for e in examples)}]",
+                f"must_not_match = [{q(negative)}]",
             ]
             if site:
                 out.append(f"sites = [{q(site)}]")

@@ -20,7 +20,10 @@ from .duplicates import DuplicateIndex
 from .engine import Stage
 from .fingerprints import Fingerprinter
 from .learn import SiteLines
+from .learned import SiteLearning
 from .stories import StoryIndex, story_id
+from .templates import CODE as TEMPLATE_CODE
+from .templates import SiteTemplates
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Stats:
     duplicates: int = 0
     stories: int | None = None
     learned: int = 0
+    templates: int = 0
     started: float = field(default_factory=time.monotonic)
 
     def count(self, doc: Document) -> None:
@@ -50,6 +54,8 @@ class Stats:
             lines.append("normalised: " + ", ".join(f"{code} {n}" for code, n in sorted(self.fixes.items())))
         if self.learned:
             lines.append(f"learned {self.learned} repeated site lines (REP001)")
+        if self.templates:
+            lines.append(f"learned {self.templates} site line templates ({TEMPLATE_CODE})")
         if self.stories is not None:
             lines.append(f"{self.duplicates} duplicates, {self.stories} stories")
         lines.append(f"time {time.monotonic() - self.started:.2f}s")
@@ -103,28 +109,41 @@ class Fingerprint:
 
 
 class LearnSiteLines(Stage):
-    """Learns the lines each site repeats from the normalised corpus and teaches them to ``cleaner``,
-    so the :class:`Strip` step after this stage removes them (``REP001``).
+    """Learns the lines each site repeats (exactly, :mod:`cleaner.learn`, and as templates with slots,
+    :mod:`cleaner.templates`) from the normalised corpus and teaches them to ``cleaner``, so the
+    :class:`Strip` step after this stage removes them (``REP001``, ``TPL001``).
 
-    ``force``: learn whatever the ``learn`` setting says (for ``cleaner rules learn``).
+    ``force``: learn whatever the ``learn`` setting says (for ``cleaner rules learn``);
+    ``templates``: learn templates too (default on; off for comparison).
     """
 
     name = "learn-site-lines"
 
-    def __init__(self, cleaner: Cleaner, stats: Stats, *, force: bool = False):
+    def __init__(self, cleaner: Cleaner, stats: Stats, *, force: bool = False, templates: bool = True):
         strip = cleaner.config.strip
         self.cleaner, self.stats = cleaner, stats
         self.lines: SiteLines | None = SiteLines(dataclasses.replace(strip, learn=True) if force else strip)
+        self.templates: dict | None = {} if templates else None
 
     def observe(self, doc: Document) -> Document:
-        self.lines.add(doc.site, doc.text)
+        if self.lines.add(doc.site, doc.text) and self.templates is not None:
+            self.templates.setdefault(doc.site, SiteTemplates()).add(doc.text.split("\n"))
         return doc
 
     def finish(self) -> None:
-        learned = self.lines.learned()
-        self.lines = None  # the counts are done with: only the learned keys travel to the workers
+        exact = self.lines.learned()
+        learned = {}
+        if self.lines.enabled():
+            minimum = self.cleaner.config.strip.learn_min_articles
+            for site in set(exact) | set(self.templates or ()):
+                state = (self.templates or {}).get(site)
+                templates = state.learned() if state is not None and state.articles >= minimum else {}
+                if site in exact or templates:
+                    learned[site] = SiteLearning(exact.get(site, ()), templates)
+        self.lines = self.templates = None  # the counts are done with: only what was learned travels on
         self.cleaner.learned = learned
         self.stats.learned = sum(len(keys) for keys in learned.values())
+        self.stats.templates = sum(len(s.templates) for s in learned.values())
 
 
 class GroupDuplicates(Stage):

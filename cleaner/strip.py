@@ -104,6 +104,8 @@ def find_removals(
         else:
             if learned and line_key(stripped[i]) in learned:
                 removed[i] = LEARNED_CODE
+    if hasattr(learned, "extend"):  # learned site templates (cleaner.learned.SiteLearning)
+        learned.extend(stripped, words, removed)
     return removed
 
 

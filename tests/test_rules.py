@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from cleaner import codes, learn, normalize, rulebook
+from cleaner import codes, learn, normalize, rulebook, templates
 from cleaner.rulebook import Rulebook, builtin_rules_dir
 from conftest import ROOT, assert_clean_stderr, cli_env, read_jsonl, run_cli
 
@@ -143,7 +143,7 @@ def test_rules_list_reads_the_code_registry(tmp_path, cli_inproc):
     assert proc.returncode == 0, proc.stderr
     rows = {line.split()[0]: line.split()[1] for line in proc.stdout.splitlines() if line.strip()}
     assert rows == {c.code: c.name for c in codes.all_codes(SHIPPED)}
-    assert {c.code for c in codes.BUILTIN} == {*normalize.CODES, learn.CODE, "DUP001", "CHK001", "STY001"}
+    assert {c.code for c in codes.BUILTIN} == {*normalize.CODES, learn.CODE, templates.CODE, "DUP001", "CHK001", "STY001"}
 
 
 def test_rules_show_says_whether_a_built_in_code_is_fixable(tmp_path, cli_inproc):

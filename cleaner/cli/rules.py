@@ -12,6 +12,7 @@ from ..codes import builtin as builtin_code
 from ..pipeline import Pipeline
 from ..readers import read_paths
 from ..rulebook import Rulebook
+from ..templates import CODE as TEMPLATE_CODE
 from .common import (
     CONFIG,
     EXCLUDE,
@@ -84,7 +85,7 @@ def rules_learn(
     text_field: Optional[str] = TEXT_FIELD,
     exclude: Optional[List[str]] = EXCLUDE,
 ) -> None:
-    """Learn the lines each site repeats and write them as a rule pack to review and keep."""
+    """Learn the lines each site repeats, exactly or as templates with slots, and write them as a rule pack to review and keep."""
     from ..learn import pack_toml
     from ..writers import OutputFile
 
@@ -93,8 +94,9 @@ def rules_learn(
         cfg = build_config(config, id_field=id_field, text_field=text_field, exclude=exclude)
         limits = {k: v for k, v in (("learn_min_articles", min_articles), ("learn_min_share", min_share)) if v is not None}
         cfg = cfg.replace(strip=limits)
-        learned = Pipeline(cfg, Rulebook([]), on_error=reporter.error).learn(read_paths(paths, id_field=cfg.id_field, text_field=cfg.text_field, exclude=cfg.exclude))
-        text = pack_toml(learned, prefix=prefix.upper())
+        items = read_paths(paths, id_field=cfg.id_field, text_field=cfg.text_field, exclude=cfg.exclude)
+        learned, templates = _learn(Pipeline(cfg, Rulebook([]), on_error=reporter.error), items)
+        text = pack_toml(learned, prefix=prefix.upper(), templates=templates)
         out = OutputFile(output)  # stdout when no -o
         try:
             out.write(text)
@@ -102,4 +104,33 @@ def rules_learn(
             out.abort()
             raise
         out.close()
-    typer.echo(f"learned {sum(map(len, learned.values()))} line(s) from {len(learned)} site(s)", err=True)
+    sites = len(set(learned) | set(templates))
+    message = f"learned {sum(map(len, learned.values()))} line(s) from {sites} site(s)"
+    if templates:
+        message += f", and {sum(map(len, templates.values()))} line template(s) ({TEMPLATE_CODE})"
+    typer.echo(message, err=True)
+
+
+def _learn(pipeline: Pipeline, items) -> tuple[dict, dict]:
+    """The lines each site repeats (as :meth:`Pipeline.learn` finds them) and its line templates as
+    rules: site -> [(skeleton, pattern, examples, non-matching line)]. A template none of whose example
+    lines its own pattern matches is left out (it would fail `rules test`)."""
+    from ..learn import line_key
+    from ..learned import template_rule
+    from ..stages import LearnSiteLines, Normalize, Stats
+
+    cleaner = pipeline.cleaner()
+    plan = [Normalize(cleaner), LearnSiteLines(cleaner, Stats(), force=True)]
+    lines: dict = {}
+    for doc in pipeline.engine.execute(plan, pipeline.documents(items, Stats())):
+        keys = cleaner.learned.get(doc.site)
+        for line in doc.text.split("\n") if keys else ():
+            if line_key(line) in keys:
+                lines.setdefault(doc.site, {}).setdefault(line_key(line), line.strip())
+    templates: dict = {}
+    for site, learning in cleaner.learned.items():
+        for template in sorted(getattr(learning, "templates", {}).values(), key=lambda t: (-t.articles, t.shown())):
+            rule = template_rule(template)
+            if rule is not None:
+                templates.setdefault(site, []).append((template.shown(), *rule))
+    return {site: sorted(found.values()) for site, found in lines.items()}, templates
