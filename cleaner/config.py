@@ -92,7 +92,10 @@ class DuplicateConfig:
     ``verify_tokens=512``: tokens kept for verification; a longer text keeps a content-defined
     sample of about this many (>= 16). ``max_verified=16``: candidates verified per article at
     most, the most similar first (>= 1), so that no article is compared with a group that grows
-    with the corpus.
+    with the corpus. ``max_candidates=64``: an article whose LSH queries return this many
+    canonicals or more (a corpus of near-identical texts that are not copies) is not added to the
+    LSH indexes itself, so no LSH bucket grows past this size and a query costs at most
+    ``bands * max_candidates`` (>= 1; on the benchmark corpora an article has at most 8).
     """
 
     shingle: int = 2
@@ -106,6 +109,7 @@ class DuplicateConfig:
     truncated_threshold: float = 0.9
     verify_tokens: int = 512
     max_verified: int = 16
+    max_candidates: int = 64
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -101,7 +101,9 @@ class DuplicateIndex:
             candidates.update(leads.query(fingerprinter.lsh_minhash(fp.lead)))
             best = self.best(fp, ((c, *canon[c]) for c in candidates))
             result[doc_id] = best or Match(None)
-            if best is None and doc_id not in canon:
+            if best is None and doc_id not in canon and len(candidates) < self.config.max_candidates:
+                # a canonical that already meets max_candidates others stays out of the LSH: no
+                # bucket grows past that size, so no query costs more than bands * max_candidates
                 lsh.insert(doc_id, fingerprinter.lsh_minhash(fp.signature))
                 leads.insert(doc_id, fingerprinter.lsh_minhash(fp.lead))
                 canon[doc_id] = (fp, key)

@@ -74,6 +74,7 @@ LIMITS: dict[str, Allowed] = {
     "duplicates.truncated_threshold": _within(0, 1, open_low=True),
     "duplicates.verify_tokens": _at_least(16),
     "duplicates.max_verified": _at_least(1),
+    "duplicates.max_candidates": _at_least(1),
     "stories.threshold": _within(0, 1, open_low=True),
     "stories.window_days": _at_least(0),
     "stories.top_terms": _at_least(1),

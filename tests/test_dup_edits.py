@@ -252,3 +252,37 @@ def test_a_headline_alone_is_not_a_truncated_copy():
     index.add("article", fingerprinter.signature(title + "\n\n" + a))
     index.add("title", fingerprinter.signature(title))
     assert index.assign()["title"].canonical is None
+
+
+def test_near_identical_texts_that_are_not_copies_are_never_compared_all_pairs():
+    """Word salad from a dozen words: every text is a candidate of every other, none a copy. The
+    LSH stops taking canonicals that already meet ``max_candidates`` others, so the candidates one
+    article is ranked against stay bounded however many such texts there are."""
+    import random
+
+    from cleaner.duplicates import DuplicateIndex
+    from cleaner.fingerprints import Fingerprinter
+
+    rng = random.Random(5)
+    vocab = "harbour council budget minister storm river election court police school hospital bridge".split()
+    texts = [" ".join(rng.choice(vocab) for _ in range(80)) for _ in range(400)]
+
+    def candidates_seen(config: DuplicateConfig) -> list[int]:
+        seen: list[int] = []
+
+        class Counting(DuplicateIndex):
+            def best(self, fp, candidates):
+                candidates = list(candidates)
+                seen.append(len(candidates))
+                return super().best(fp, candidates)
+
+        index, fingerprinter = Counting(config), Fingerprinter(config)
+        for n, text in enumerate(texts):
+            index.add(f"s{n}", fingerprinter.signature(text))
+        assert len(index.assign()) == 400
+        return seen
+
+    unbounded = candidates_seen(DuplicateConfig(max_candidates=10**6))
+    assert max(unbounded) > 250  # as dense as meant: the last texts meet most earlier ones
+    bounded = candidates_seen(DuplicateConfig(max_candidates=20))
+    assert max(bounded) <= 3 * 20  # each bucket holds at most 20; the union of its buckets stays small
