@@ -189,7 +189,7 @@ def test_manifest_offers_one_fixing_hook_and_one_report_only_hook():
     for hook in hooks.values():
         assert hook["language"] == "python"  # pre-commit installs cleaner itself: nothing needed on PATH
         assert hook["require_serial"]  # duplicates are found across files: all staged files in one process
-        assert hook["files"] == r"\.(txt|md|html?|jsonl|jsonl\.gz)$"
+        assert hook["files"] == r"\.(txt|md|html?|html?\.gz|jsonl|jsonl\.gz)$"
 
 
 def test_readme_recommends_one_hook_at_the_release_tag():
