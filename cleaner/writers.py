@@ -18,7 +18,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import IO, Iterable, Iterator
+from typing import IO, Iterable, Iterator, NoReturn
 
 from .errors import CleanerError, raise_if_terminated
 from .filenames import TreeNames, name_max
@@ -147,7 +147,12 @@ class OutputFile:
         try:
             self.handle.write(text)
         except OSError as exc:
-            raise OutputError(self.name, exc) from None
+            self._raise(exc)
+
+    def _raise(self, exc: OSError) -> NoReturn:
+        if isinstance(exc, BrokenPipeError) and self.handle is self._stdout:
+            raise exc  # the reader went away (`| head`): the CLI stops quietly, as a pipeline expects
+        raise OutputError(self.name, exc) from None
 
     def close(self) -> None:
         try:
@@ -158,7 +163,7 @@ class OutputFile:
             else:
                 self.handle.close()
         except OSError as exc:
-            raise OutputError(self.name, exc) from None
+            self._raise(exc)
 
     def abort(self) -> None:
         """Discard a temporary file (stdout and special files keep what was written: they cannot be undone)."""

@@ -303,3 +303,19 @@ def test_a_sigterm_whose_exception_python_ignored_still_stops_the_commit(tmp_pat
     with atomic_write(target) as handle:
         handle.write("{}\n")
     assert target.read_text() == "{}\n"
+
+
+def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path):
+    """`cleaner clean big.jsonl | head`: exit 141 (as a process stopped by SIGPIPE), nothing on stderr."""
+    big = tmp_path / "big.jsonl"
+    with big.open("w", encoding="utf-8") as f:
+        for n in range(3000):
+            f.write(json.dumps({"id": f"a{n}", "text": "The council met on Tuesday. " * 40 + str(n)}) + "\n")
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "clean", str(big), "--no-learn", "-q"], cwd=tmp_path,
+                            env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.read(100)
+    proc.stdout.close()  # as head does after its lines
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert b'"a0"' in first  # the records had started to flow
+    assert err == ""

@@ -8,6 +8,7 @@ of cleaner itself; 130 interrupted (^C); 143 terminated (SIGTERM).
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,6 +72,12 @@ def exits(*, strict: bool = False, stopped: str = "no output file written") -> I
         fail(str(exc))
     except Terminated:
         fail(f"terminated; {stopped}", 143)
+    except BrokenPipeError:  # the reader of standard output went away (`cleaner run ... | head`): stop quietly
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush cannot fail again
+        except (OSError, ValueError):
+            pass
+        raise typer.Exit(141) from None
     except KeyboardInterrupt:
         fail(f"interrupted; {stopped}", 130)
     except Exception as exc:  # noqa: BLE001 - exit 1 would read as "findings"; a traceback helps no user
