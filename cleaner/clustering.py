@@ -51,13 +51,16 @@ def average_linkage(
     weight: float = 0.0,
     langs: Sequence[str | None] | None = None,
     cross_offset: float = 0.0,
+    max_rescored: int | None = None,
 ) -> list[list[int]]:
     """Clusters of ``vectors`` (unit, sparse) as sorted member lists, ordered by first member.
 
     ``pairs`` (``i < j``) are the candidate pairs that may seed a merge; ``days`` the members' dates
     (days since the epoch, or None). ``dense`` (a numpy array, one unit row per vector), ``weight``,
     ``langs`` and ``cross_offset``: the semantic part of the score (module docstring).
-    Deterministic: ties go to the earlier pair.
+    Deterministic: ties go to the earlier pair. ``max_rescored``: after a merge, at most this many
+    neighbouring clusters (the earliest) are scored against the merged one, so that a cluster
+    that meets most of a dense corpus does not cost a pass over it at every merge.
     """
     n = len(vectors)
     members = {i: [i] for i in range(n)}
@@ -126,7 +129,7 @@ def average_linkage(
         for c in nb:
             neighbours[c].discard(b)
             neighbours[c].add(a)
-        for c in sorted(nb):
+        for c in sorted(nb)[:max_rescored]:
             if _too_wide(_merge_span(span[a], span[c]), window_days):
                 continue
             s = score(a, c)

@@ -149,6 +149,11 @@ class StoryConfig:
     cosine at or above which two articles in different languages are one story, in (0, 1]);
     ``semantic_neighbours=10`` (each article's nearest neighbours by the encoder that become
     candidates, >= 1).
+    ``max_candidates=256``: an article whose candidate query returns this many earlier articles or
+    more is not added to the LSH itself, so no bucket grows past this size, and after a merge at
+    most this many neighbouring clusters are scored against the merged one: a corpus of
+    near-identical texts is never compared all-pairs (>= 1; on the benchmark corpora an article
+    meets at most a few dozen).
     """
 
     threshold: float = 0.30
@@ -172,6 +177,7 @@ class StoryConfig:
     semantic_threshold: float = 0.46
     cross_threshold: float = 0.64
     semantic_neighbours: int = 10
+    max_candidates: int = 256
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -82,6 +82,7 @@ LIMITS: dict[str, Allowed] = {
     "stories.lsh_terms": _at_least(1),
     "stories.num_perm": _at_least(1),
     "stories.bands": _at_least(1),
+    "stories.max_candidates": _at_least(1),
     "stories.prior_docs": _at_least(0),
     "stories.doc_length": Allowed(lambda v: v > 0, "{} > 0"),
     "stories.wordlist": _one_of("small", "large", "best"),

@@ -191,9 +191,11 @@ class StoryIndex:
                 num_perm=cfg.num_perm, seed=cfg.seed, permutations=template.permutations, scheme=template.scheme
             )
             m.update_batch([t.encode("utf-8") for t in terms])
-            for j in lsh.query(m):
+            found = lsh.query(m)
+            for j in found:
                 pairs.add((j, i))
-            lsh.insert(i, m, check_duplication=False)
+            if len(found) < cfg.max_candidates:  # bounded buckets: see StoryConfig.max_candidates
+                lsh.insert(i, m, check_duplication=False)
         if self.semantic and len(vectors) > 1:
             from .semantic import nearest_neighbours
 
@@ -218,7 +220,7 @@ class StoryIndex:
     def _cluster(self) -> None:
         vectors = self._ensure_vectors()
         pairs = [(i, j) for i, j in self._candidate_pairs() if not self._apart(i, j)]
-        groups = average_linkage(vectors, pairs, self._days, threshold=self.threshold, window_days=self.config.window_days, **self._semantic_args())
+        groups = average_linkage(vectors, pairs, self._days, threshold=self.threshold, window_days=self.config.window_days, max_rescored=self.config.max_candidates, **self._semantic_args())
         self._stories = {}
         self._story_of = {}
         for idx in groups:
