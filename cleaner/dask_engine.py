@@ -19,6 +19,7 @@ cleaner.errors.ConfigError: Dask engine: partition must be at least 1, not 0
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 from typing import Iterable, Iterator, Sequence
 
@@ -118,9 +119,4 @@ class DaskEngine(Engine):
 
 
 def _take(docs: Iterator[Document], n: int) -> list[Document]:
-    out = []
-    for doc in docs:
-        out.append(doc)
-        if len(out) == n:
-            break
-    return out
+    return list(itertools.islice(docs, n))

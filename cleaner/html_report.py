@@ -66,17 +66,11 @@ def script_json(value: object) -> str:
 def write_report(result: str, output: str, on_error: Callable[[InputError], None] | None = None) -> dict[str, int]:
     """Read ``result`` (a path or ``-``), write the report to ``output`` (atomically; ``-`` for
     standard output) and return the run's figures. The output is not written when reading fails."""
-    from .writers import OutputFile
+    from .writers import write_output
 
     builder = build_report(read_result(result), on_error)
     page, figures = render_html(builder, Path(result).name if result != "-" else "stdin")
-    out = OutputFile(output)
-    try:
-        out.write(page)
-    except BaseException:
-        out.abort()
-        raise
-    out.close()
+    write_output(output, page)
     return figures
 
 

@@ -37,14 +37,8 @@ class RunReport:
     def write(self, output: str | Path, source: str = "") -> dict[str, int]:
         """Write the page to ``output`` atomically; the run's figures (as ``cleaner report`` gives)."""
         from .html_report import render_html
-        from .writers import OutputFile
+        from .writers import write_output
 
         page, figures = render_html(self.builder, source)
-        out = OutputFile(output)
-        try:
-            out.write(page)
-        except BaseException:
-            out.abort()
-            raise
-        out.close()
+        write_output(output, page)
         return figures

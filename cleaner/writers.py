@@ -176,6 +176,18 @@ class OutputFile:
                 pass
 
 
+def write_output(path: str | Path | None, text: str) -> None:
+    """Write ``text`` to ``path`` as :class:`OutputFile` does (standard output for None or ``-``;
+    a regular file atomically, so it is whole or untouched)."""
+    out = OutputFile(path)
+    try:
+        out.write(text)
+    except BaseException:
+        out.abort()
+        raise
+    out.close()
+
+
 class JsonlWriter:
     """Writes records as JSONL to ``path`` (see :class:`OutputFile`), standard output by default."""
 

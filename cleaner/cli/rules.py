@@ -87,7 +87,7 @@ def rules_learn(
 ) -> None:
     """Learn the lines each site repeats, exactly or as templates with slots, and write them as a rule pack to review and keep."""
     from ..learn import pack_toml
-    from ..writers import OutputFile
+    from ..writers import write_output
 
     reporter = Reporter(quiet=False, strict=False)
     with exits(stopped="no rule pack written"):
@@ -97,13 +97,7 @@ def rules_learn(
         items = read_paths(paths, id_field=cfg.id_field, text_field=cfg.text_field, exclude=cfg.exclude)
         learned, templates = _learn(Pipeline(cfg, Rulebook([]), on_error=reporter.error), items)
         text = pack_toml(learned, prefix=prefix.upper(), templates=templates)
-        out = OutputFile(output)  # stdout when no -o
-        try:
-            out.write(text)
-        except BaseException:
-            out.abort()
-            raise
-        out.close()
+        write_output(output, text)  # stdout when no -o
     sites = len(set(learned) | set(templates))
     message = f"learned {sum(map(len, learned.values()))} line(s) from {sites} site(s)"
     if templates:

@@ -58,8 +58,9 @@ class Queries:
         file, record = exclude
         rows: dict[str, _Row] = {}
         found = []
-        for start in range(0, len(candidates), 500):
-            part = sorted(candidates)[start : start + 500]
+        ordered = sorted(candidates)
+        for start in range(0, len(ordered), 500):
+            part = ordered[start : start + 500]
             for rowid, doc_id, other_file, line, other_record, date, sig in self.con.execute(
                 f"SELECT rowid, id, file, line, record, date, signature FROM docs WHERE canonical IS NULL AND rowid IN ({','.join('?' * len(part))})",
                 part,
