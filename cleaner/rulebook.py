@@ -45,6 +45,7 @@ from typing import Any, Iterable
 
 from .codes import all_codes, check_selection
 from .errors import RuleError
+from .prefilter import fold, required_literals
 from .text import count_words
 
 CODE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
@@ -58,9 +59,8 @@ _OPTIONAL = {"case_sensitive": bool, "where": str, "action": str, "max_words": i
 
 def builtin_rules_dir() -> Path:
     """Where the shipped packs are: inside the installed package, or ``rules/`` of a checkout."""
-    here = Path(__file__).resolve().parent
-    installed = here / "rules"
-    return installed if installed.is_dir() else here.parent / "rules"
+    installed = Path(__file__).resolve().parent / "rules"
+    return installed if installed.is_dir() else installed.parent.parent / "rules"
 
 
 #: CPU seconds one search of one rule in one line may take before it is stopped (counted as no match).
@@ -146,9 +146,8 @@ def _fallback(pattern: str, case_sensitive: bool) -> Any:
 
 def _report_timeout(rule: "Rule", line: str) -> None:
     """Say once per rule (and process) that a search ran out of budget, naming the rule and the line."""
-    if rule.code in _REPORTED:
+    if rule.code in _REPORTED or _REPORTED.add(rule.code):
         return
-    _REPORTED.add(rule.code)
     shown, main = (line if len(line) <= 80 else line[:79] + "…"), get_ident() == MAIN_THREAD
     budget = f"{BUDGET * 1000:.0f} ms" if main else f"{THREAD_BUDGET * 1000:.0f} ms (wall clock, in a thread)"
     sys.stderr.write(f"warning: rule {rule.code} ({rule.source}): pattern ran out of its {budget} budget on the line {shown!r}; "
@@ -176,13 +175,20 @@ class Rule:
     pack: str = ""
     source: str = ""
     regex: re.Pattern[str] = field(default=re.compile(""), compare=False, repr=False)
+    #: :func:`cleaner.prefilter.required_literals` of the pattern: a line with none of them cannot match.
+    literals: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
-    def matches(self, line: str, words: int | None = None) -> bool:
+    def matches(self, line: str, words: int | None = None, folded: str | None = None) -> bool:
         """Whether the (stripped) line matches, ignoring position and site; a search that runs out of
-        :data:`BUDGET` counts as no match, reported once per rule on stderr."""
+        :data:`BUDGET` counts as no match, reported once per rule on stderr. ``words`` and ``folded``
+        (:func:`~cleaner.prefilter.fold` of the line) may be given when the caller has them."""
         try:  # the whole body: the watchdog may stop this call anywhere in it
             if self.max_words is not None and (words if words is not None else count_words(line)) > self.max_words:
                 return False
+            if self.literals is not None:
+                folded = fold(line) if folded is None else folded
+                if not any(s in folded for s in self.literals):
+                    return False
             if _WATCHDOG.armed and get_ident() == MAIN_THREAD:  # the common case, kept short
                 return self.regex.search(line) is not None
             return self.search(line)
@@ -290,6 +296,7 @@ def parse_rule(entry: Any, path: str, pack: str) -> Rule:
         pack=pack,
         source=path,
         regex=regex,
+        literals=required_literals(entry["pattern"], flags),
     )
 
 
@@ -323,10 +330,6 @@ def load_pack(path: Path) -> tuple[str, str, list[Rule]]:
 def _shipped_pack(path: Path) -> tuple[Rule, ...]:
     """A shipped pack's (frozen) rules, parsed and compiled once per process (about 20 ms)."""
     return tuple(load_pack(path)[2])
-
-
-def _matches_prefix(code: str, prefixes: Iterable[str]) -> bool:
-    return any(code.startswith(p) for p in prefixes)
 
 
 class Rulebook:
@@ -378,9 +381,7 @@ class Rulebook:
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> "Rulebook":
         """Only rules whose code starts with a ``select`` prefix (all if empty), minus ``ignore``."""
         select, ignore = tuple(select), tuple(ignore)
-        return Rulebook(
-            r for r in self.rules if (not select or _matches_prefix(r.code, select)) and not _matches_prefix(r.code, ignore)
-        )
+        return Rulebook(r for r in self.rules if (not select or r.code.startswith(select)) and not r.code.startswith(ignore))
 
     def test(self) -> list[ExampleFailure]:
         """Run every rule's examples and :data:`PROBES`; the failures (empty when all behave)."""

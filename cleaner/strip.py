@@ -16,6 +16,7 @@ from typing import Iterable, Mapping
 
 from .documents import Removal
 from .learn import CODE as LEARNED_CODE, line_key
+from .prefilter import RulePlan, fold
 from .rulebook import Rule, Rulebook
 from .text import count_words
 
@@ -57,8 +58,19 @@ def layout(lines: list[str], words: list[int]) -> Layout:
     return Layout(body[0], body[-1])
 
 
-def _fires(rule: Rule, position: str) -> bool:
-    return rule.where == "anywhere" or rule.where == position
+_PLANS: dict[int, tuple[Rulebook, RulePlan]] = {}
+
+
+def rule_plan(rulebook: Rulebook | Iterable[Rule]) -> RulePlan:
+    """The :class:`~cleaner.prefilter.RulePlan` of a rulebook, made once per rulebook object."""
+    if not isinstance(rulebook, Rulebook):
+        return RulePlan(rulebook)
+    cached = _PLANS.get(id(rulebook))
+    if cached is None or cached[0] is not rulebook:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        cached = _PLANS[id(rulebook)] = (rulebook, RulePlan(rulebook))
+    return cached[1]
 
 
 def find_removals(
@@ -76,16 +88,17 @@ def find_removals(
     stripped = [line.strip() for line in lines]
     words = [count_words(s) if s else 0 for s in stripped]
     where = layout(stripped, words)
-    rules = [r for r in rulebook if r.applies_to(site)]
+    plan = rule_plan(rulebook)
+    allowed = plan.site_mask(site)
     nonblank = [i for i, s in enumerate(stripped) if s]
     order = {i: n for n, i in enumerate(nonblank)}
     removed: dict[int, str] = {}
     for i in nonblank:
         if i in removed:
             continue
-        position = where.position(i)
-        for rule in rules:
-            if not _fires(rule, position) or not rule.matches(stripped[i], words[i]):
+        line, folded = stripped[i], fold(stripped[i])
+        for rule in plan.candidates(folded, words[i], where.position(i), allowed):
+            if not rule.matches(line, words[i], folded):
                 continue
             removed[i] = rule.code
             if rule.action == "rest":
