@@ -10,10 +10,14 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import ftfy
+from ftfy import chardata
+from ftfy.badness import is_bad
 
 from .codes import NORMALIZATION, builtin
 from .config import NormalizeConfig
@@ -98,11 +102,38 @@ def split_lines(text: str) -> list[str]:
 MAX_PASSES = 5
 
 
+@functools.lru_cache(maxsize=16)
+def _altering(ligatures: bool, width: bool, controls: bool, quotes: bool) -> re.Pattern[str]:
+    """A class of the characters ftfy's table-driven fixers (with these switched on) would change."""
+    codes = set()
+    for wanted, table in ((ligatures, chardata.LIGATURES), (width, chardata.WIDTH_MAP), (controls, chardata.CONTROL_CHARS)):
+        if wanted:
+            codes.update(table)
+    if quotes:
+        codes.update(range(0x2018, 0x201C), range(0x201C, 0x2020), [0x2BC])
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(codes)) + "]" if codes else "(?!)")
+
+
+def _untouched(part: str, fixer: ftfy.TextFixerConfig) -> bool:
+    """Whether ftfy, with this configuration, provably returns ``part`` unchanged: it is printable (no
+    control, C1, line-break or surrogate character), holds no ``&`` (entities) and no escape, none of
+    the characters the ligature, width, control and quote tables change, is already in its Unicode
+    form, and does not look like mojibake to ftfy's own ``is_bad`` (without which its encoding fixer
+    returns at once). ``tests/test_normalize.py`` checks this against ftfy on random text."""
+    if not part.isprintable() or "&" in part or "\x1b" in part:
+        return False
+    if _altering(fixer.fix_latin_ligatures, fixer.fix_character_width, fixer.remove_control_chars, fixer.uncurl_quotes).search(part):
+        return False
+    if fixer.normalization is not None and not unicodedata.is_normalized(fixer.normalization, part):
+        return False
+    return not (fixer.fix_encoding and is_bad(part))
+
+
 def _normalize_once(text: str, config: NormalizeConfig, fixer: ftfy.TextFixerConfig) -> tuple[str, set[str]]:
     """One pass of ftfy and trailing whitespace over each ``\\n``-separated part of ``text``."""
     parts, codes = [], set()
     for part in text.split("\n"):
-        if not part.isascii() or "&" in part or "\x1b" in part or not part.isprintable():
+        if not (part.isascii() and "&" not in part and "\x1b" not in part and part.isprintable()) and not _untouched(part, fixer):
             result = ftfy.fix_and_explain(part, fixer)
             if result.text != part:
                 part = result.text
@@ -135,6 +166,22 @@ def normalize_line(line: str, config: NormalizeConfig, fixer: ftfy.TextFixerConf
     return fixed, codes
 
 
+#: Lines remembered per configuration, with what normalising them gave: a corpus repeats its sites'
+#: furniture and its copies' paragraphs, and ftfy costs most on exactly the lines that are not plain
+#: ASCII. At most this many per process (about 20 MB), then all forgotten at once.
+CACHE_LINES = 1 << 16
+_PREPARED: dict[NormalizeConfig, tuple[ftfy.TextFixerConfig, dict[str, tuple[str, tuple[str, ...]]]]] = {}
+
+
+def _prepared(config: NormalizeConfig) -> tuple[ftfy.TextFixerConfig, dict[str, tuple[str, tuple[str, ...]]]]:
+    entry = _PREPARED.get(config)
+    if entry is None:
+        if len(_PREPARED) >= 8:
+            _PREPARED.clear()
+        entry = _PREPARED[config] = (_ftfy_config(config), {})
+    return entry
+
+
 def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> Normalized:
     """Normalise ``text`` line by line; lines keep their numbers unless a line break is fixed.
 
@@ -142,12 +189,20 @@ def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> No
     with the final line end (``"body\\n\\n"`` gives ``"body"``), as no ``\\n``-joined text could
     tell a trailing blank line from a final line end.
     """
-    fixer = _ftfy_config(config)
+    fixer, seen = _prepared(config)
     out: list[str] = []
     fixes: list[LineFix] = []
     for number, line in enumerate(split_lines(text), 1):
-        fixed, codes = normalize_line(line, config, fixer)
+        done = seen.get(line)
+        if done is None:
+            fixed, found = normalize_line(line, config, fixer)
+            done = (fixed, tuple(sorted(found)))
+            if not line.isascii():  # plain ASCII lines cost less than remembering them
+                if len(seen) >= CACHE_LINES:
+                    seen.clear()
+                seen[line] = done
+        fixed, codes = done
         if codes:
-            fixes.append(LineFix(number, line, fixed, tuple(sorted(codes))))
+            fixes.append(LineFix(number, line, fixed, codes))
         out.append(fixed)
     return Normalized("\n".join(out).rstrip("\n"), tuple(fixes))
