@@ -135,27 +135,39 @@ class Fingerprinter:
         from datasketch import MinHash
 
         self.config = config
-        # a scratch MinHash, cleared for every text: making one costs more than hashing a short text
-        self._minhash = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=int, scheme=SCHEME)
+        # datasketch's permutations for this seed; the values are what MinHash.update_batch computes
+        # (tests/test_duplicates.py compares), without a Python int per shingle on the way
+        a, b = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=int, scheme=SCHEME).permutations
+        self._a, self._b = a.astype(np.uint32), b.astype(np.uint32)
+
+    def minhash(self, shingles: np.ndarray) -> np.ndarray:
+        """MinHash values (uint32, ``num_perm``) of a set of 32-bit shingle hashes, as datasketch's
+        ``affine32`` scheme makes them: the MurmurHash3 finalizer, then ``a * h + b`` mod 2**32."""
+        h = shingles.astype(np.uint32)
+        h ^= h >> np.uint32(16)
+        h *= np.uint32(0x85EBCA6B)
+        h ^= h >> np.uint32(13)
+        h *= np.uint32(0xC2B2AE35)
+        h ^= h >> np.uint32(16)
+        return (h[:, None] * self._a + self._b).min(axis=0)
 
     def signature(self, text: str) -> Fingerprint | None:
         """The text's :class:`Fingerprint`, or None when it has no words (never a duplicate)."""
         hashes = token_hashes(words(text))
         if not len(hashes):
             return None
-        config, m = self.config, self._minhash
+        config = self.config
         head = max(config.lead, config.shingle)
-        m.clear()
-        m.update_batch(shingle_hashes(hashes[:head], config.shingle).tolist())
-        lead = m.hashvalues[: config.lead_size].astype(np.uint32)
+        values = self.minhash(shingle_hashes(hashes[:head], config.shingle))
+        lead = values[: config.lead_size].copy()
         if len(hashes) > head:  # the shingles that start after the lead's
-            m.update_batch(shingle_hashes(hashes[head - config.shingle + 1 :], config.shingle).tolist())
+            values = np.minimum(values, self.minhash(shingle_hashes(hashes[head - config.shingle + 1 :], config.shingle)))
         tokens, step = hashes.astype(np.uint32), 0
         while len(tokens) > config.verify_tokens and step < 32:
             step += 1
             tokens = tokens[(tokens >> np.uint32(32 - step)) == 0]
         tokens = tokens[: config.verify_tokens]  # still longer only for one word (hashing to 0) repeated
-        return Fingerprint(m.hashvalues.astype(np.uint32), lead, tokens, step, len(hashes))
+        return Fingerprint(values, lead, tokens, step, len(hashes))
 
     def lsh_minhash(self, values: np.ndarray) -> "LeanMinHash":
         """A datasketch LeanMinHash holding ``values`` (a signature or a lead), for MinHashLSH."""

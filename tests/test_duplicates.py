@@ -241,3 +241,21 @@ def test_real_semeval_article_joins_neither_group(tmp_path, cli):
     assert records["006_semeval.txt"]["duplicate_of"] is None
     assert records["006_semeval.txt"]["story"] != records[SEED_A]["story"]
     assert records[EXACT]["duplicate_of"] == SEED_A
+
+
+def test_fingerprint_minhash_values_are_datasketch_update_batch_values():
+    """The fingerprinter computes MinHash with numpy; datasketch's own update_batch must agree."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from cleaner.config import DuplicateConfig
+    from cleaner.fingerprints import SCHEME, Fingerprinter
+
+    rng = np.random.default_rng(3)
+    for seed, perm in ((1, 128), (7, 64)):
+        fp = Fingerprinter(DuplicateConfig(seed=seed, num_perm=perm))
+        for n in (1, 2, 57, 1000):
+            shingles = rng.integers(0, 2**32, n, dtype=np.uint64)
+            reference = MinHash(num_perm=perm, seed=seed, hashfunc=int, scheme=SCHEME)
+            reference.update_batch(shingles.tolist())
+            assert np.array_equal(fp.minhash(shingles), reference.hashvalues.astype(np.uint32))
