@@ -182,6 +182,11 @@ def _prepared(config: NormalizeConfig) -> tuple[ftfy.TextFixerConfig, dict[str, 
     return entry
 
 
+def forget() -> None:
+    """Forget every remembered line (for benchmarks that time a run as a fresh process would)."""
+    _PREPARED.clear()
+
+
 def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> Normalized:
     """Normalise ``text`` line by line; lines keep their numbers unless a line break is fixed.
 

@@ -34,6 +34,9 @@ MAX_SET = 32
 MAX_LENGTH = 40
 #: A prefilter whose shortest literal is shorter than this is not worth testing.
 MIN_LITERAL = 1
+#: With at most this many rules with literals left for a line (a long paragraph, which most rules'
+#: ``max_words`` exclude), their literals are tested one by one instead of scanning for all of them.
+FEW_RULES = 4
 
 
 def fold(line: str) -> str:
@@ -254,10 +257,13 @@ class RulePlan:
     def candidates(self, folded: str, words: int, position: str, site_mask: int) -> Iterator:
         """The rules, in order, that may match a line (a superset of those that do)."""
         mask = site_mask & self.by_position[position] & self.by_words[min(words, self.cap)]
-        if mask & ~self.scanner.always:
+        scanned = (mask & ~self.scanner.always).bit_count() > FEW_RULES
+        if scanned:
             mask &= self.scanner.scan(folded)
         rules = self.rules
         while mask:
             low = mask & -mask
-            yield rules[low.bit_length() - 1]
+            rule = rules[low.bit_length() - 1]
             mask ^= low
+            if scanned or rule.literals is None or any(s in folded for s in rule.literals):
+                yield rule
