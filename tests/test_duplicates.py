@@ -259,3 +259,35 @@ def test_fingerprint_minhash_values_are_datasketch_update_batch_values():
             reference = MinHash(num_perm=perm, seed=seed, hashfunc=int, scheme=SCHEME)
             reference.update_batch(shingles.tolist())
             assert np.array_equal(fp.minhash(shingles), reference.hashvalues.astype(np.uint32))
+
+
+def test_buckets_find_what_datasketch_minhashlsh_finds():
+    """The compact buckets answer every query as datasketch's MinHashLSH with the same banding."""
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from cleaner.duplicates import Buckets, DuplicateIndex
+    from cleaner.fingerprints import SCHEME
+
+    rng = np.random.default_rng(5)
+    bands, rows = DuplicateIndex().banding()
+    base = rng.integers(0, 2**32, (40, 128), dtype=np.uint64).astype(np.uint32)
+    # near copies: each of 200 arrays keeps a random share of one base array's values
+    arrays = []
+    for _ in range(200):
+        values = base[rng.integers(0, 40)].copy()
+        changed = rng.random(128) < rng.uniform(0.3, 0.95)
+        values[changed] = rng.integers(0, 2**32, changed.sum(), dtype=np.uint64).astype(np.uint32)
+        arrays.append(values)
+    ours = Buckets(bands, rows)
+    theirs = MinHashLSH(threshold=0.25, num_perm=128, params=(bands, rows))
+    found = 0
+    for slot, values in enumerate(arrays):
+        keys = ours.keys(values)
+        expected = set(theirs.query(LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME)))
+        assert ours.query(keys) == expected
+        found += len(expected)
+        if slot % 3:  # not everything is inserted, as canonicals are
+            ours.insert(keys, slot)
+            theirs.insert(slot, LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME))
+    assert found > 30
