@@ -89,10 +89,18 @@ def average_linkage(
         apart = size - sum(m * tb.get(lang, 0) for lang, m in ta.items())
         return ((1.0 - weight) * lexical + weight * float(dsums[a] @ dsums[b]) + cross_offset * apart) / size
 
+    # A cheap first pass in numpy over all pairs, then the exact score (the one the rest uses) only
+    # for pairs that may reach the threshold: most candidates fall far below it.
+    rough = rough_cosines(vectors, pairs)
+    floor = threshold - _SLACK
     for p, (i, j) in enumerate(pairs):
         if not semantic:
+            if rough[p] < floor:
+                continue
             s = cosine(vectors[i], vectors[j])
         elif langs[i] == langs[j]:
+            if (1.0 - weight) * rough[p] + weight * float(pair_dense[p]) < floor:
+                continue
             s = (1.0 - weight) * cosine(vectors[i], vectors[j]) + weight * float(pair_dense[p])
         else:
             s = weight * float(pair_dense[p]) + cross_offset
@@ -139,6 +147,39 @@ def average_linkage(
     return [members[root] for root in sorted(members)]
 
 
+#: Rounding error allowed between :func:`rough_cosines` and :func:`cleaner.terms.cosine` (both sum at
+#: most ``top_terms`` products of unit-vector weights; the error is ~1e-16).
+_SLACK = 1e-9
+
+
+def rough_cosines(vectors: Sequence[dict[str, float]], pairs: Sequence[tuple[int, int]]):
+    """The cosine of each pair's two sparse vectors, all at once (scipy sparse rows, float64).
+
+    Equal to :func:`cleaner.terms.cosine` up to rounding (the products are summed in another order).
+
+    >>> rough_cosines([{"a": 0.6, "b": 0.8}, {"b": 1.0}, {}], [(0, 1), (1, 2)]).round(6).tolist()
+    [0.8, 0.0]
+    """
+    import numpy as np
+
+    if not pairs:
+        return np.zeros(0)
+    from scipy.sparse import csr_matrix
+
+    columns: dict[str, int] = {}
+    setdefault = columns.setdefault
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    for vec in vectors:
+        indices.extend([setdefault(t, len(columns)) for t in vec])
+        data.extend(vec.values())
+        indptr.append(len(indices))
+    matrix = csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)), shape=(len(vectors), max(1, len(columns))))
+    index = np.asarray(pairs, dtype=np.int64)
+    return np.asarray(matrix[index[:, 0]].multiply(matrix[index[:, 1]]).sum(axis=1)).ravel()
+
+
 def mean_pair_score(
     vectors: Sequence[dict[str, float]],
     members: Sequence[int],
@@ -149,22 +190,28 @@ def mean_pair_score(
     cross_offset: float = 0.0,
 ) -> float:
     """The mean score over all pairs of one cluster's ``members`` (at least two), from the same sums
-    as :func:`average_linkage` (for unit vectors, the pairs of a sum ``S`` add up to ``(|S|^2 - n) / 2``).
+    as :func:`average_linkage` (the pairs of a sum ``S`` of vectors ``v`` add up to
+    ``(|S|^2 - sum |v|^2) / 2``).
 
     >>> mean_pair_score([{"a": 1.0}, {"a": 0.8, "b": 0.6}, {"b": 1.0}], [0, 1, 2])
     0.4667
     """
+
+    def pair_sum(group) -> float:
+        total: dict[str, float] = {}
+        own = 0.0  # each member's pair with itself, left out: |v|^2 (1, or 0 for an empty vector)
+        for i in group:
+            for t, w in vectors[i].items():
+                total[t] = total.get(t, 0.0) + w
+                own += w * w
+        return (sum(w * w for w in total.values()) - own) / 2.0
+
     n = len(members)
     pairs = n * (n - 1) / 2
-    by_lang: dict[str | None, dict[str, float]] = {}
-    for i in members:
-        part = by_lang.setdefault(langs[i] if dense is not None else None, {})
-        for t, w in vectors[i].items():
-            part[t] = part.get(t, 0.0) + w
-    sizes = Counter(langs[i] for i in members) if dense is not None else Counter({None: n})
-    lexical = sum((sum(w * w for w in part.values()) - sizes[lang]) / 2.0 for lang, part in by_lang.items())
     if dense is None:
-        return round(lexical / pairs, 4)
+        return round(pair_sum(members) / pairs, 4)
+    sizes = Counter(langs[i] for i in members)
+    lexical = sum(pair_sum([i for i in members if langs[i] == lang]) for lang in sizes)
     total = dense[list(members)].sum(axis=0)
     apart = (n * n - sum(m * m for m in sizes.values())) / 2.0
     score = (1.0 - weight) * lexical + weight * (float(total @ total) - n) / 2.0 + cross_offset * apart

@@ -3,7 +3,8 @@
 Stages, each explicit:
 
 1. ``add``: tokenise, guess the language if not given, map each word to its term (its first
-   ``term_chars`` characters, :func:`cleaner.terms.term_form`: inflected forms meet), count
+   ``term_chars`` characters, :func:`cleaner.terms.term_form`: inflected forms meet; e-mail and web
+   addresses and telephone numbers left out, :func:`cleaner.featurizer.without_contacts`), count
    document frequencies, drop the terms of long sentences an earlier article already carried word
    for word (template: paywall forms, press-wire footers, promo blocks; see
    ``repeated_sentences``), and keep only a small per-article record (the ``candidate_terms`` most
@@ -12,8 +13,8 @@ Stages, each explicit:
    the title and lead are encoded too, in batches, and only the vector is kept.
 2. ``assign``: weigh terms by sublinear tf times a blended idf (corpus document frequencies with
    the wordfreq background as ``prior_docs`` pseudo-documents), keep the ``top_terms`` best as a
-   unit vector per article; MinHash the ``lsh_terms`` best and query an LSH index for candidate
-   pairs; verify candidates by cosine; then merge clusters by **average linkage**: two stories merge
+   unit vector per article; MinHash the ``lsh_terms`` best (:func:`minhashes`, all articles at
+   once) and look them up in LSH buckets for candidate pairs; verify candidates by cosine; then merge clusters by **average linkage**: two stories merge
    only when the mean cosine over all their cross pairs reaches ``threshold`` (computed exactly
    from sums of member vectors; :func:`cleaner.clustering.average_linkage`), and only when every
    dated member stays within ``window_days``. Similarity is not transitive, so a chain A~B~C does
@@ -47,6 +48,52 @@ from .terms import DocFrequencies, cosine, idf, term_weights
 def story_id(first_member: str) -> str:
     """Stable story id from the id of its earliest member (input order)."""
     return "s-" + hashlib.sha1(first_member.encode("utf-8")).hexdigest()[:12]
+
+
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)  # the MurmurHash3 32-bit finalizer
+
+
+def minhashes(term_lists: list[list[str]], num_perm: int, seed: int) -> list[list[int] | None]:
+    """Each term list's MinHash values (None for an empty list), all lists at once with numpy.
+
+    Bit for bit what ``datasketch.MinHash(num_perm, seed).update_batch(terms encoded as UTF-8)``
+    gives (datasketch 2's default ``affine32`` scheme: SHA-1's first 4 bytes, the MurmurHash3
+    finalizer, then ``a * h + b`` modulo 2^32), without a Python object per article; each distinct
+    term is hashed once.
+    """
+    import numpy as np
+
+    gen = np.random.RandomState(seed)  # the permutations datasketch draws for this seed
+    a = (gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1))
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    codes: dict[str, int] = {}
+    flat: list[int] = []
+    starts: list[int] = []
+    for terms in term_lists:
+        starts.append(len(flat))
+        for t in terms:
+            h = codes.get(t)
+            if h is None:
+                h = codes[t] = int.from_bytes(hashlib.sha1(t.encode("utf-8")).digest()[:4], "little")
+            flat.append(h)
+    out: list[list[int] | None] = [None] * len(term_lists)
+    if not flat:
+        return out
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = np.asarray(flat, dtype=np.uint32)
+    hv ^= hv >> np.uint32(s1)
+    hv *= np.uint32(m1)
+    hv ^= hv >> np.uint32(s2)
+    hv *= np.uint32(m2)
+    hv ^= hv >> np.uint32(s3)
+    lengths = np.diff(np.asarray(starts + [len(flat)]))
+    full = np.flatnonzero(lengths)
+    with np.errstate(over="ignore"):
+        phv = hv[:, None] * a + b  # uint32: the wraparound is the modulo
+    mins = np.minimum.reduceat(phv, np.asarray(starts)[full], axis=0)
+    for i, values in zip(full.tolist(), mins.tolist()):
+        out[i] = values
+    return out
 
 
 class StoryIndex:
@@ -176,26 +223,27 @@ class StoryIndex:
     # ------------------------------------------------------------------ candidates
 
     def _candidate_pairs(self) -> list[tuple[int, int]]:
-        from datasketch import MinHash, MinHashLSH
-
         cfg = self.config
         vectors = self._ensure_vectors()
-        template = MinHash(num_perm=cfg.num_perm, seed=cfg.seed)
-        lsh = MinHashLSH(num_perm=cfg.num_perm, params=(cfg.bands, cfg.num_perm // cfg.bands))
         pairs: set[tuple[int, int]] = set()
-        for i, vec in enumerate(vectors):
-            if not vec:
+        # Each article's best terms (a vector's keys are in weight order, ties by term: term_weights).
+        tops = [list(vec)[: cfg.lsh_terms] for vec in vectors]
+        rows = cfg.num_perm // cfg.bands
+        tables: list[dict] = [{} for _ in range(cfg.bands)]
+        for i, values in enumerate(minhashes(tops, cfg.num_perm, cfg.seed)):
+            if values is None:
                 continue
-            terms = sorted(vec, key=lambda t: (-vec[t], t))[: cfg.lsh_terms]
-            m = MinHash(
-                num_perm=cfg.num_perm, seed=cfg.seed, permutations=template.permutations, scheme=template.scheme
-            )
-            m.update_batch([t.encode("utf-8") for t in terms])
-            found = lsh.query(m)
+            keys = [tuple(values[b * rows : (b + 1) * rows]) for b in range(cfg.bands)] if rows > 1 else values
+            found: set[int] = set()
+            for key, table in zip(keys, tables):
+                bucket = table.get(key)
+                if bucket is not None:
+                    found.update(bucket)
             for j in found:
                 pairs.add((j, i))
             if len(found) < cfg.max_candidates:  # bounded buckets: see StoryConfig.max_candidates
-                lsh.insert(i, m, check_duplication=False)
+                for key, table in zip(keys, tables):
+                    table.setdefault(key, []).append(i)
         if self.semantic and len(vectors) > 1:
             from .semantic import nearest_neighbours
 

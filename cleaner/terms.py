@@ -59,8 +59,11 @@ def tokenize(text: str, lang: str | None = None) -> list[str]:
     if _ABJAD_RE.search(text):
         text = text.translate(_ABJAD_MARKS)
     text = _fold(text, lang)
+    runs = _TOKEN_RE.findall(text)
+    if not _CJK_RE.search(text):
+        return [run for run in runs if len(run) > 1 and not run.isdigit()]
     out: list[str] = []
-    for run in _TOKEN_RE.findall(text):
+    for run in runs:
         if len(run) > 1:
             if run[0] >= "\u3040" and _CJK_RE.match(run):
                 out.extend(run[i : i + 2] for i in range(len(run) - 1))
@@ -243,9 +246,11 @@ class Background:
             if self.term_chars:
                 # A term stands for every word that has its form: it is as common as all of them.
                 forms: dict[str, float] = {}
+                get, chars = forms.get, self.term_chars
                 for word, f in freqs.items():
-                    term = term_form(word, lang, self.term_chars)
-                    forms[term] = forms.get(term, 0.0) + f
+                    # term_form, inlined for the common case (a load is ~10^5 words).
+                    term = word[:chars] if lang != "ar" and word[:1] < "\u3040" else term_form(word, lang, chars)
+                    forms[term] = get(term, 0.0) + f
                 freqs = forms
             self._freqs[key] = freqs
         return self._freqs[key]
@@ -280,12 +285,19 @@ class DocFrequencies:
     """
 
     docs: int = 0
-    df: dict[str, int] = field(default_factory=dict)
+    df: dict[str, int] = field(default_factory=Counter)
 
     def add(self, terms) -> None:
         self.docs += 1
         df = self.df
-        for t in set(terms):
+        if isinstance(terms, dict):  # a Counter: its keys are distinct already
+            if type(df) is Counter:
+                df.update(terms.keys())  # counted in C
+                return
+            terms = terms.keys()
+        else:
+            terms = set(terms)
+        for t in terms:
             df[t] = df.get(t, 0) + 1
 
     def merge(self, other: DocFrequencies) -> None:
@@ -298,7 +310,7 @@ class DocFrequencies:
 
     @classmethod
     def from_state(cls, state: dict) -> DocFrequencies:
-        return cls(docs=int(state["docs"]), df={str(k): int(v) for k, v in state["df"].items()})
+        return cls(docs=int(state["docs"]), df=Counter({str(k): int(v) for k, v in state["df"].items()}))
 
 
 def idf(df: int, docs: int, background_p: float, prior_docs: float) -> float:

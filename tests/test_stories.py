@@ -364,3 +364,45 @@ def test_a_copy_is_kept_whole_and_the_sentence_memory_survives_state():
     assert term_form("vandermeer", "en", StoryConfig().term_chars) not in again.vector("gps")
     with pytest.raises(ConfigError, match="repeated_share"):
         StoryConfig(repeated_share=1.5)
+
+
+# ---------------------------------------------------------------- contact details, candidates
+
+CONTACT = ("Rückfragen bitte an Telefon 07231 186-1111 oder +49 (0)30 1234567, E-Mail: "
+           "pforzheim.pp.sts.oe@polizei.bwl.de, https://www.presseportal.de/blaulicht/nr/110 und www.polizei-bw.de")
+
+
+def test_contact_details_are_not_terms_but_dates_scores_and_years_stay():
+    from cleaner.featurizer import Featurizer
+
+    terms = Featurizer(StoryConfig()).term_counts("Am 16/05/2020 endete das Spiel 3-2, wie 1990-2020 üblich. " + CONTACT, "de")
+    # The press office's address, telephone numbers and web addresses say who wrote, not what happened.
+    for part in ("pforz", "sts", "oe", "bwl", "press", "blaul", "1111", "186", "1234567", "110"):
+        assert part not in terms, part
+    assert {"2020", "1990", "16", "05", "rückf", "telef"} <= set(terms)
+
+
+def test_a_shared_press_office_contact_block_adds_nothing_to_the_score():
+    def score(tail: str) -> float:
+        index = StoryIndex(StoryConfig(repeated_sentences=0))
+        index.add("microwave", MICROWAVE + tail, lang="en")
+        index.add("gps", GPS + tail, lang="en")
+        return index.score("microwave", "gps")
+
+    bare, contact_only = score(""), score(" Contact: 07231 186-1111, press.office.lyon@marketlinker-example.com, www.marketlinker-example.com/press")
+    assert contact_only == pytest.approx(bare, abs=0.02)
+
+
+def test_candidate_minhashes_are_datasketch_minhashes_bit_for_bit():
+    from datasketch import MinHash
+
+    from cleaner.stories import minhashes
+
+    lists = [["kobani", "shervan", "tal", "abyad", "2024"], [], ["美国", "空袭"], ["grüne"] * 3 + ["dymis"]]
+    for terms, values in zip(lists, minhashes(lists, 32, 1)):
+        if not terms:
+            assert values is None
+            continue
+        m = MinHash(num_perm=32, seed=1)
+        m.update_batch([t.encode("utf-8") for t in terms])
+        assert values == m.hashvalues.tolist()
