@@ -14,9 +14,11 @@ so a step may read what the stage learned.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import signal
+import threading
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
 from .documents import Document
@@ -154,7 +156,25 @@ def _init_worker(steps: Sequence[Step]) -> None:
     # by default, not through a Python handler inherited from the parent: that handler runs only
     # between bytecodes, and a worker that missed it blocked the pool's join forever.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # blocked while the parent forked (see _no_sigterm)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     _WORKER_STEPS = steps
+
+
+@contextlib.contextmanager
+def _no_sigterm():
+    """SIGTERM held back while worker processes are forked: the fork hooks (``logging``'s among
+    them) run in this thread, and an exception raised by the SIGTERM handler inside one is printed
+    as "Exception ignored" with a traceback instead of stopping the run. Held back, the signal
+    arrives just after, where :class:`~cleaner.errors.Terminated` propagates."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _work(doc: Document) -> Document:
@@ -181,7 +201,9 @@ class LocalEngine(Engine):
         if first is None:
             return
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with ctx.Pool(self.jobs, initializer=_init_worker, initargs=(tuple(steps),)) as pool:
+        with _no_sigterm():
+            pool = ctx.Pool(self.jobs, initializer=_init_worker, initargs=(tuple(steps),))
+        with pool:
             yield from pool.imap(_work, itertools.chain([first], docs), self.chunksize)
 
 

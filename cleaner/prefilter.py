@@ -6,8 +6,10 @@ pattern (``re``'s own parser) :func:`required_literals` derives a set of strings
 match of the pattern contains at least one of them; a line that contains none of them (after
 :func:`fold`) cannot match, so the regex is not run on it. The derivation only ever over-approximates
 what a pattern can match (a node it does not understand imposes nothing), so the prefilter never
-changes a result, only the time: a rule with no usable literal (``^[A-Z][\\w'’.-]+ ...``) simply has
-no prefilter.
+changes a result, only the time: a rule with no literal (``^\\w+$``) simply has no prefilter.
+:class:`LiteralScan` finds, in one pass over a line, which rules' literals it holds, and
+:class:`RulePlan` combines that with each rule's ``max_words``, ``where`` and ``sites`` into the
+rules worth trying on the line, in rulebook order.
 
 Case: lines and literals are compared after :func:`fold`, which lowercases ASCII letters and maps the
 four non-ASCII characters that ``re.IGNORECASE`` matches to an ASCII letter (``İ ı ſ K``, found by
@@ -17,7 +19,7 @@ sigma...: those impose nothing), so folding serves case-sensitive and case-insen
 
 >>> sorted(required_literals(r"\\bsign up for (?:our|the) newsletter\\b"))
 ['sign up for our newsletter', 'sign up for the newsletter']
->>> required_literals(r"^[A-Z]\\w+ \\w+$") is None
+>>> required_literals(r"^\\w+$") is None
 True
 """
 
