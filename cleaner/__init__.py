@@ -16,7 +16,7 @@ from typing import Iterable
 __version__ = "1.1.0"
 
 from .config import Config, DuplicateConfig, NormalizeConfig, StripConfig, load_config
-from .documents import Document, Removal
+from .documents import Document, FieldNames, Removal
 from .duplicates import DuplicateIndex
 from .errors import CleanerError, ConfigError, InputError, RuleError
 from .normalize import normalize_text
@@ -46,7 +46,7 @@ def run(docs: Iterable[Document], config: Config | None = None) -> Result:
 
 __all__ = [
     "Cleaned", "Cleaner", "CleanerError", "Config", "ConfigError", "Document", "DuplicateConfig", "DuplicateIndex",
-    "Engine", "InputError", "LocalEngine", "NormalizeConfig", "Pipeline", "Removal", "Result", "Rule", "RuleError",
+    "Engine", "FieldNames", "InputError", "LocalEngine", "NormalizeConfig", "Pipeline", "Removal", "Result", "Rule", "RuleError",
     "Rulebook", "Stage", "Stats", "StripConfig", "clean", "dedup", "load_config", "normalize_text", "read_paths", "run",
     "strip_text",
 ]

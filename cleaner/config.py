@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .documents import FieldNames
 from .errors import ConfigError
 from .settings import SECTION_OF, check_fields, check_setting, toml_value
 
@@ -201,6 +202,10 @@ class StoryConfig:
             )
 
 
+#: The settings naming record fields (top-level keys), in the order of :class:`~cleaner.documents.FieldNames`.
+FIELD_KEYS = ("id_field", "text_field", "url_field", "site_field", "date_field", "title_field")
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything a run needs. ``jobs``: worker processes for per-article work (default 1).
@@ -209,7 +214,12 @@ class Config:
     ``"dask"`` (a Dask cluster: the scheduler at ``scheduler``, e.g. ``"tcp://host:8786"``, or a
     local cluster of ``jobs`` workers when it is None; docs/engines.md).
 
-    ``id_field``/``text_field``: the JSONL keys holding the article id and text.
+    Field names (:attr:`field_names`): ``id_field``/``text_field`` are the record keys holding the
+    article id and text (JSONL, CSV and Parquet), ``url_field``, ``site_field``, ``date_field`` and
+    ``title_field`` those of the well-known fields (default ``url``, ``site``, ``date``, ``title``);
+    pages get their metadata under these names, and records are written back under them. The
+    ``--id-field``... options of the commands override them. Each is a non-empty name, and no two
+    name the same key.
     ``exclude``: globs of files and folders not to read in the folders given (relative to each
     folder; see :func:`cleaner.readers.excluded`), added to what git ignores.
     """
@@ -223,10 +233,27 @@ class Config:
     scheduler: str | None = None
     id_field: str = "id"
     text_field: str = "text"
+    url_field: str = "url"
+    site_field: str = "site"
+    date_field: str = "date"
+    title_field: str = "title"
     exclude: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_fields(self)
+        seen: dict[str, str] = {}
+        for key in FIELD_KEYS:
+            name = getattr(self, key)
+            if not name.strip():
+                raise ConfigError(f"{key} = {toml_value(name)}: must be a non-empty field name")
+            if name in seen:
+                raise ConfigError(f"{key} = {toml_value(name)}: {seen[name]} names the same field; each field needs its own name")
+            seen[name] = key
+
+    @property
+    def field_names(self) -> FieldNames:
+        """The record keys of the id, the text and the well-known fields, as the readers and writers use them."""
+        return FieldNames(**{key.removesuffix("_field"): getattr(self, key) for key in FIELD_KEYS})
 
     def replace(self, **changes: Any) -> "Config":
         """A copy with top-level fields changed; nested sections take dicts of their fields."""

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .config import Config
-from .documents import Document
+from .documents import Document, FieldNames
 from .errors import InputError
 from .readers import Item, kind_of, read_article_file, read_jsonl_stream, read_paths
 from .writers import atomic_write, dumps
@@ -75,12 +75,13 @@ class _Source:
         st = path.stat()
         return cls(path, shown, st.st_size, st.st_mtime_ns)
 
-    def jsonl_items(self, id_field: str, text_field: str) -> Iterator[Item]:
-        """The records of the bytes read (as :func:`cleaner.readers.read_jsonl_stream` parses them)."""
+    def jsonl_items(self, names: FieldNames) -> Iterator[Item]:
+        """The records of the bytes read (as :func:`cleaner.records.read_jsonl_stream` parses them),
+        under the configured field names."""
         stream = io.BytesIO(self.data)
         if self.path.name.lower().endswith(".gz"):
             stream = gzip.GzipFile(fileobj=stream)
-        return read_jsonl_stream(self._keep_lines(stream), self.shown, id_field, text_field)
+        return read_jsonl_stream(self._keep_lines(stream), self.shown, names.id, names.text, names=names)
 
     def _keep_lines(self, stream) -> Iterator[bytes]:
         for raw in stream:
@@ -110,7 +111,7 @@ def read_file(path: Path | None, ident: str, shown: str, config: Config) -> tupl
         source = _read_jsonl(path, shown)
         if isinstance(source, InputError):
             return None, [source]
-        return source, source.jsonl_items(config.id_field, config.text_field)
+        return source, source.jsonl_items(config.field_names)
     try:
         source = _Source.stat(path, shown) if kind == "text" else None
     except OSError as exc:

@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from .documents import DEFAULT_NAMES, FieldNames
 from .errors import InputError
 from .report_model import ReportBuilder, Tally, build_report, read_result
 
@@ -63,12 +64,13 @@ def script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def write_report(result: str, output: str, on_error: Callable[[InputError], None] | None = None) -> dict[str, int]:
-    """Read ``result`` (a path or ``-``), write the report to ``output`` (atomically; ``-`` for
-    standard output) and return the run's figures. The output is not written when reading fails."""
+def write_report(result: str, output: str, on_error: Callable[[InputError], None] | None = None, names: FieldNames = DEFAULT_NAMES) -> dict[str, int]:
+    """Read ``result`` (a path or ``-``; its records' keys as ``names`` says), write the report to
+    ``output`` (atomically; ``-`` for standard output) and return the run's figures. The output is
+    not written when reading fails."""
     from .writers import write_output
 
-    builder = build_report(read_result(result), on_error)
+    builder = build_report(read_result(result, names), on_error)
     page, figures = render_html(builder, Path(result).name if result != "-" else "stdin")
     write_output(output, page)
     return figures

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .documents import Document
+from .documents import DEFAULT_NAMES, Document, FieldNames
 from .errors import InputError
 from .readers import kind_of, read_jsonl_file, read_jsonl_stream
 from .terms import Background, LanguageGuesser, idf, tokenize
@@ -122,7 +122,7 @@ class ReportBuilder:
             return InputError(doc.source or "<input>", doc.source_line, problem)
         self._lines[doc.id] = doc.source_line
         f, intern = doc.fields, self._intern
-        title = _text(f.get("title"))
+        title = _text(doc.value("title"))  # under the record's own names (FieldNames), or where other tools put it
         article = Article(
             id=doc.id,
             order=len(self.articles),
@@ -130,7 +130,7 @@ class ReportBuilder:
             lead=None if title else _lead(doc.text),
             site=intern(doc.site),
             date=doc.date[:10] if doc.date else None,
-            url=_text(f.get("url")),
+            url=_text(doc.value("url")),
             lang=intern(doc.lang),
             story=intern(f.get("story")),
             duplicate_of=f.get("duplicate_of"),
@@ -298,21 +298,23 @@ def _lead(text: str) -> str | None:
 # ---------------------------------------------------------------------- reading
 
 
-def read_result(path: str) -> Iterator[Document | InputError]:
+def read_result(path: str, names: FieldNames = DEFAULT_NAMES) -> Iterator[Document | InputError]:
     """The records of a result file (``.jsonl``, ``.jsonl.gz``, or ``-`` for standard input).
 
+    ``names``: the keys of the id, text, title, url, site and date, as the run that wrote the
+    result was given them (``--id-field``... or the configuration's ``id_field``...).
     A path that is no such file is refused here, before any record is read (:class:`InputError`).
     """
     if path == "-":
         import sys
 
-        return read_jsonl_stream(sys.stdin.buffer, "<stdin>", "id", "text")
+        return read_jsonl_stream(sys.stdin.buffer, "<stdin>", names=names)
     p = Path(path)
     if not p.is_file():
         raise InputError(path, None, "no such file" if not p.exists() else "not a file")
     if kind_of(p) != "jsonl":
         raise InputError(path, None, "not a result file: a report reads the JSONL (.jsonl, .jsonl.gz) that `cleaner run -o` writes")
-    return read_jsonl_file(p, path, "id", "text")
+    return read_jsonl_file(p, path, names=names)
 
 
 def build_report(items: Iterable[Document | InputError], on_error: Callable[[InputError], None] | None = None) -> ReportBuilder:

@@ -165,3 +165,27 @@ def test_check_on_a_page_points_at_lines_of_the_extracted_text(tmp_path):
     text = read_page(page.encode("utf-8"), "page.html", "page.html").text.split("\n")
     (finding,) = [f for f in findings if f["code"].startswith("COM")]
     assert text[finding["line"] - 1] == "Leave a Comment"
+
+
+def test_a_page_gzipped_in_two_members_is_read_whole(tmp_path):
+    """``cat head.gz body.gz > page.html.gz`` is one gzip file of two members, as gzip reads it."""
+    half = len(META_PAGE) // 2
+    (tmp_path / "page.html.gz").write_bytes(gzip.compress(META_PAGE[:half].encode("utf-8")) + gzip.compress(META_PAGE[half:].encode("utf-8")))
+    proc = invoke("clean", "page.html.gz", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (record,) = read_jsonl(proc.stdout)
+    assert record["text"].split("\n")[1:] == PARAGRAPHS and record["author"] == "Maria Lopez, Tom Berg"
+
+
+def test_a_gzipped_page_that_is_not_gzip_or_too_large_is_an_input_error(tmp_path, monkeypatch):
+    import cleaner.pages
+
+    (tmp_path / "plain.html.gz").write_text(META_PAGE, encoding="utf-8")
+    (tmp_path / "big.html.gz").write_bytes(gzip.compress(META_PAGE.encode("utf-8") + b" " * 5000))
+    (tmp_path / "page.html").write_text(META_PAGE, encoding="utf-8")
+    monkeypatch.setattr(cleaner.pages, "MAX_PAGE_BYTES", len(META_PAGE.encode("utf-8")) + 100)
+    proc = invoke("clean", "plain.html.gz", "big.html.gz", "page.html", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "error: plain.html.gz: cannot read compressed data: Not a gzipped file" in proc.stderr
+    assert "error: big.html.gz: page larger than " in proc.stderr and " MiB once decompressed, skipped" in proc.stderr
+    assert [r["id"] for r in read_jsonl(proc.stdout)] == ["page.html"]

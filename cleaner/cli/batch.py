@@ -8,7 +8,6 @@ from typing import List, Optional
 
 import typer
 
-from ..documents import FieldNames
 from ..engine import engine_for
 from ..errors import InputError
 from ..pipeline import Pipeline, Result
@@ -43,6 +42,7 @@ from .common import (
     corpus_index,
     exits,
     fail,
+    field_names,
 )
 
 
@@ -130,7 +130,7 @@ def _run_command(verb: str, paths: List[str], output: Optional[str], options: di
             writer = None if (explain and not output) or _is_tree(output) else records_writer(output)
             progress = reporter.run_progress()
             pipeline = Pipeline(config, engine=engine, on_error=reporter.error, explain=explain, index=corpus_index(config, *corpus), progress=progress)
-            names = FieldNames.mapped(id=config.id_field, text=config.text_field, **(fields or {}))
+            names = field_names(config, **(fields or {}))
             items = read_measured(paths, progress, names=names, exclude=config.exclude)
             result = getattr(pipeline, verb)(items)
             sinks = [lambda doc, record: tally.observe(doc)]

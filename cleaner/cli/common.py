@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator, List, NoReturn, Optional
 import typer
 
 from ..config import Config, load_config
-from ..documents import Document
+from ..documents import Document, FieldNames
 from ..errors import CleanerError, InputError, Terminated, raise_if_terminated
 
 PATHS = typer.Argument(..., help="Files (.txt .md .html .htm .html.gz .jsonl .jsonl.gz .json .csv .parquet), folders (walked recursively, sorted), or - for JSONL on stdin.")
@@ -29,12 +29,12 @@ CONFIG = typer.Option(None, "--config", help="Configuration file (default: neare
 JOBS = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes for per-article work (default 1).")
 ENGINE = typer.Option(None, "--engine", help="What runs the per-article work: local (default) or dask (needs cleaner[dask]; a local cluster of --jobs workers unless --scheduler).")
 SCHEDULER = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler to run on (tcp://HOST:8786); implies --engine dask.")
-ID_FIELD = typer.Option(None, "--id-field", help="JSONL field holding the article id (default id).")
-TEXT_FIELD = typer.Option(None, "--text-field", help="JSONL field holding the article text (default text).")
-URL_FIELD = typer.Option(None, "--url-field", help="Record field holding the page's address (default url; trafilatura's source is read too).")
-SITE_FIELD = typer.Option(None, "--site-field", help="Record field holding the site (default site; trafilatura's hostname is read too).")
-DATE_FIELD = typer.Option(None, "--date-field", help="Record field holding the publication date (default date).")
-TITLE_FIELD = typer.Option(None, "--title-field", help="Record field holding the title (default title).")
+ID_FIELD = typer.Option(None, "--id-field", help="Record field holding the article id (default: id_field of the configuration, id).")
+TEXT_FIELD = typer.Option(None, "--text-field", help="Record field holding the article text (default: text_field of the configuration, text).")
+URL_FIELD = typer.Option(None, "--url-field", help="Record field holding the page's address (default: url_field of the configuration, url; trafilatura's source is read too).")
+SITE_FIELD = typer.Option(None, "--site-field", help="Record field holding the site (default: site_field of the configuration, site; trafilatura's hostname is read too).")
+DATE_FIELD = typer.Option(None, "--date-field", help="Record field holding the publication date (default: date_field of the configuration, date).")
+TITLE_FIELD = typer.Option(None, "--title-field", help="Record field holding the title (default: title_field of the configuration, title).")
 LEARN = typer.Option(None, "--learn/--no-learn", help="Learn lines a site repeats and remove them as REP001 (default: automatic when a site has enough articles).")
 STRICT = typer.Option(False, "--strict", help="Stop at the first unreadable input (exit 2, no output file written).")
 QUIET = typer.Option(False, "--quiet", "-q", help="No summary or progress on stderr.")
@@ -117,6 +117,13 @@ def build_config(
     if exclude:
         top["exclude"] = (*config.exclude, *exclude)
     return config.replace(strip=strip, **top)
+
+
+def field_names(config: Config, **names: Optional[str]) -> FieldNames:
+    """The configuration's field names (:attr:`Config.field_names`) with the ``--url-field``... options
+    given (``url="link"``; None keeps the configuration's) on top; a clash is a configuration error."""
+    given = {f"{key}_field": value for key, value in names.items() if value is not None}
+    return config.replace(**given).field_names if given else config.field_names
 
 
 def corpus_index(config: Config, index: Optional[Path], no_index: bool, *, report_stories: bool = False):

@@ -94,7 +94,7 @@ def rules_learn(
         cfg = build_config(config, id_field=id_field, text_field=text_field, exclude=exclude)
         limits = {k: v for k, v in (("learn_min_articles", min_articles), ("learn_min_share", min_share)) if v is not None}
         cfg = cfg.replace(strip=limits)
-        items = read_paths(paths, id_field=cfg.id_field, text_field=cfg.text_field, exclude=cfg.exclude)
+        items = read_paths(paths, names=cfg.field_names, exclude=cfg.exclude)
         learned, templates = _learn(Pipeline(cfg, Rulebook([]), on_error=reporter.error), items)
         text = pack_toml(learned, prefix=prefix.upper(), templates=templates)
         write_output(output, text)  # stdout when no -o
