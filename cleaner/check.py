@@ -28,7 +28,7 @@ from .duplicates import DuplicateIndex
 from .errors import InputError
 from .fingerprints import Fingerprinter
 from .fixing import fix_jsonl_file, fix_text_file, read_file, restyle
-from .learn import SiteLines
+from .learned import Learner, merge, same
 from .readers import iter_files, kind_of, read_paths
 from .rulebook import Rulebook
 
@@ -222,9 +222,10 @@ def check_paths(paths: Iterable[str], config: Config, rulebook: Rulebook, *, fix
 
 
 def learned_site_lines(paths: Iterable[str], config: Config, cleaner: Cleaner, index=None) -> tuple[dict, dict | None]:
-    """The lines each site repeats, learned as ``run`` learns them: from the checked articles
+    """The lines each site repeats, exactly or as templates with slots (site ->
+    :class:`cleaner.learned.SiteLearning`), learned as ``run`` learns them: from the checked articles
     (normalised; one extra read of the files), together with those the corpus ``index`` learned from
-    the whole corpus when it was built. Nothing when learning is off.
+    the whole corpus when it was built and keeps. Nothing when learning is off.
 
     Also, when fixing shifts what is learned, each article's text once fixed, by (source, line);
     else None. A fix removes a learned line from every article it changes, but not from those it
@@ -238,11 +239,11 @@ def learned_site_lines(paths: Iterable[str], config: Config, cleaner: Cleaner, i
     base = dict(index.learned_lines()) if index is not None else {}
 
     def documents() -> Iterator[Document]:  # unreadable inputs are reported by the check itself
-        items = read_paths(list(paths), id_field=config.id_field, text_field=config.text_field, exclude=config.exclude)
+        items = read_paths(list(paths), names=config.field_names, exclude=config.exclude)
         return (item for item in items if isinstance(item, Document))
 
     first = learned = _learn(base, config, cleaner, ((doc.site, doc.text) for doc in documents()))
-    if learned == base:  # nothing learned from these articles: fixing them cannot change what is learned
+    if same(learned, base):  # nothing learned from these articles: fixing them cannot change what is learned
         return learned, None
     kept = list(documents())  # read again, now kept in memory
     articles = [(doc.source, doc.source_line, doc.site) for doc in kept]
@@ -254,21 +255,19 @@ def learned_site_lines(paths: Iterable[str], config: Config, cleaner: Cleaner, i
             if line is not None or kind_of(Path(source)) != "html":  # HTML pages are not fixed
                 texts[source, line] = _settled(fixer, texts[source, line], site)
         again = _learn(base, config, cleaner, ((site, texts[source, line]) for source, line, site in articles))
-        if again == learned:
+        if same(again, learned):
             break
         learned, shifted = again, True
     return first, texts if shifted else None
 
 
 def _learn(base: dict, config: Config, cleaner: Cleaner, articles: Iterable[tuple[str | None, str]]) -> dict:
-    """``base`` and the lines each site repeats in ``articles`` (site, text)."""
-    lines = SiteLines(config.strip)
+    """``base`` and what each site repeats in ``articles`` (site, text): exact lines and line templates
+    (:class:`cleaner.learned.Learner`, as ``run`` learns them)."""
+    learner = Learner(config.strip)
     for site, text in articles:
-        lines.add(site, cleaner.normalize(text).text)
-    learned = dict(base)
-    for site, keys in lines.learned().items():
-        learned[site] = learned.get(site, frozenset()) | keys
-    return learned
+        learner.add(site, cleaner.normalize(text).text)
+    return merge(base, learner.learned())
 
 
 def _settled(checker: Checker, text: str, site: str | None) -> str:

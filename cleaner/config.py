@@ -58,6 +58,8 @@ class StripConfig:
     ``learn_min_articles`` (default 5) and ``learn_min_share`` (default 0.5): a line is learned
     when it recurs in at least that share of a site's articles, and in at least
     ``learn_min_articles`` of them.
+    ``templates`` (default true): when learning, also learn the line templates a site repeats with
+    slots filled in (``TPL001``, see docs/templates.md); false learns exact lines only.
     """
 
     rules: tuple[str, ...] = ()
@@ -67,6 +69,7 @@ class StripConfig:
     learn: bool | str = "auto"
     learn_min_articles: int = 5
     learn_min_share: float = 0.5
+    templates: bool = True
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -291,7 +294,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 #: Top-level keys that stand for keys of the ``[strip]`` section.
-STRIP_SHORTHANDS = ("rules", "select", "ignore", "learn")
+STRIP_SHORTHANDS = ("rules", "select", "ignore", "learn", "templates")
 
 
 def _table(value: Any, key: str, where: str) -> dict[str, Any]:
@@ -322,7 +325,7 @@ def _section(cls: type, table: dict[str, Any], where: str, base: Any, label: str
 def config_from_table(table: dict[str, Any], where: str = "configuration") -> Config:
     """Build a :class:`Config` from a ``[tool.cleaner]``-shaped table (kebab- or snake-case keys).
 
-    Top-level keys ``rules``, ``select``, ``ignore``, ``learn`` are shorthands for the
+    Top-level keys ``rules``, ``select``, ``ignore``, ``learn``, ``templates`` are shorthands for the
     ``[strip]`` section; ``[normalize]``, ``[strip]``, ``[duplicates]``, ``[stories]`` are sections.
     Raises :class:`ConfigError` naming ``where``, the key, its value and what is allowed.
     """

@@ -27,11 +27,11 @@ def explain_article(doc: Document, rulebook: Rulebook | None = None) -> str:
     source = doc.normalized.split("\n") if doc.normalized is not None else None
     if source is None:
         body = [f"  {line}" for line in doc.text.split("\n")]
-        body += [f"- {r.text}    [{_reason(r.rule, rulebook)}]" for r in doc.removed]
+        body += [f"- {r.text}    [{_reason(r.rule, rulebook, r.text)}]" for r in doc.removed]
     else:
         for number, line in enumerate(source, 1):
             if number in removed:
-                body.append(f"- {line.strip()}    [{_reason(removed[number].rule, rulebook)}]")
+                body.append(f"- {line.strip()}    [{_reason(removed[number].rule, rulebook, line)}]")
             elif line.strip():
                 body.append(f"  {line.strip()}")
     return "\n".join(head + body) + "\n"
@@ -45,7 +45,9 @@ def explain_story(info: dict) -> str:
     return "\n".join([head, *members, f"   shared terms: {terms}"]) + "\n"
 
 
-def _reason(code: str, rulebook: Rulebook | None) -> str:
+def _reason(code: str, rulebook: Rulebook | None, line: str = "") -> str:
+    if hasattr(code, "explain"):  # a learned template's code names the template (cleaner.learned.TemplateCode)
+        return code.explain(line)
     rule = rulebook.get(code) if rulebook else None
     return f"{code} {rule.name}" if rule else code
 

@@ -123,7 +123,7 @@ class LearnSiteLines(Stage):
         strip = cleaner.config.strip
         self.cleaner, self.stats = cleaner, stats
         self.lines: SiteLines | None = SiteLines(dataclasses.replace(strip, learn=True) if force else strip)
-        self.templates: dict | None = {} if templates else None
+        self.templates: dict | None = {} if templates and strip.templates else None
 
     def observe(self, doc: Document) -> Document:
         if self.lines.add(doc.site, doc.text) and self.templates is not None:

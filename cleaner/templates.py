@@ -16,16 +16,20 @@ separator (":", "|", "—", "/", ...) followed by a free *text* slot (a headline
 
 **Which lines.** Only lines that stand where furniture stands are candidates, when learning and when
 removing alike: the head block (before the first body paragraph), the tail block (after the last one)
-and the :data:`EDGE` first and last lines; never the first line (the title) nor a line inside the body,
-whatever its shape. A line that reads like article text (a body paragraph: :func:`cleaner.strip.is_body_line`)
-is a candidate only when it carries contact details (an e-mail address, a handle or a URL): a reporter's
-bio, not a sentence some articles share.
+and the :data:`EDGE` first and the :data:`TAIL_EDGE` last lines (when removing: the :data:`EDGE` last
+lines still kept, see :meth:`cleaner.learned.SiteLearning.extend`); never the first line (the title)
+nor a line inside the body, whatever its shape. Before a line is tokenised it passes a cheap gate
+(:meth:`SiteTemplates._passes`): another article of the site had a line sharing its first, last or
+longest word.
 
 **Evidence.** A skeleton is learned when it stands in at least :data:`MIN_ARTICLES` distinct articles
 of the site and in :data:`MIN_SHARE` of them (each article counted once, so one article's own sentences
 are never a template; exact copies of an article are counted once) and keeps at least one constant
-word and at least one slot (a line without slots is an exact line, ``REP001``'s). A learned line
-standing in the tail that the site's pages follow with two or more headline-like lines (:func:`is_headline`)
+word and at least one slot (a line without slots is an exact line, ``REP001``'s). A skeleton of lines
+that read like article text (:func:`cleaner.strip.is_body_line`) is learned only with contact details
+(an e-mail address, a handle or a URL) or when it is mostly constant (:func:`_mostly_constant`) with no
+word slot filled from the article's own title; only such a template fits a sentence-like line. A
+learned line that the site's pages follow with two or more headline-like lines (:func:`is_headline`)
 in at least 60 % of its articles is a *list marker* ("Related stories", "More from <section>"): the
 headline-like lines right after it in the tail are removed too.
 
@@ -40,6 +44,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .skeletons import _NONE, _gate_keys, _mostly_constant, elements, is_headline, skeleton_keys
 from .strip import _SENTENCE_END, BODY_MIN_WORDS, is_body_line
 from .text import count_words
 
@@ -56,6 +61,9 @@ CONSTANT_SHARE = 0.8
 #: Lines this near the article's start or end count as standing outside the body (a bio or rights line
 #: that reads like a sentence is the article's last "paragraph").
 EDGE = 3
+#: Lines this near the article's end are counted while learning: furniture that reads like a sentence
+#: may have more furniture after it (a list, a rights line); it is removed only once what follows it is.
+TAIL_EDGE = 8
 #: Skeletons kept per site (lossy counting prunes rare ones; beyond this the rarest are dropped).
 MAX_KEYS = 2000
 #: Lines whose skeletons are remembered per site while learning, and per site when matching (exact
@@ -63,132 +71,61 @@ MAX_KEYS = 2000
 CACHE = 128
 #: Example lines kept per skeleton (for ``rules learn``).
 EXAMPLES = 3
-#: Headline-like lines after a list marker have at most this many words.
-HEADLINE_MAX_WORDS = 20
 #: A list marker ("Related stories", "More from <section>") has at most this many words.
 MARKER_MAX_WORDS = 8
 #: At most this many headline lines follow a list marker.
 MAX_LIST = 15
 _BUCKET = 20
+#: Gate keys kept per site at most (see :meth:`SiteTemplates._passes`).
+_GATE = 8 * MAX_KEYS
+#: Values remembered per word slot of sentence-like lines (to see whether a value comes again).
+_VALUES = 16
 #: A line longer than this (characters) has more than MAX_WORDS words in any script; not counted.
 _MAX_CHARS = 400
 
-_TOKEN = re.compile(
-    r"(?P<EMAIL>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|(?P<URL>https?://\S+|www\.\S+)|(?P<HANDLE>@\w+)"
-    r"|(?P<NUM>[^\W\d]*\d(?:[\w'’.:/-]*\w)?)|(?P<WORD>\w+(?:['’.-]\w+)*)|(?P<PUNCT>[^\w\s])"
-)
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec "
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
-    "januar februar märz juni juli oktober dezember "
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre "
-    "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre "
-    "janeiro fevereiro março maio junho julho setembro outubro novembro dezembro "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
-)
 #: What a sentence-like template line must carry (see :func:`_template`): an e-mail, a handle or an address.
 _CONTACT = re.compile(r"@|https?://|www\.")
-_SEPARATORS = frozenset(":|—–»›>/•·-")
 _SLOT = {"EMAIL": "email", "URL": "url", "HANDLE": "handle", "NUM": "number", "DATE": "date", "NAME": "name", "TEXT": "text", "W": "word"}
-
-
-_KEYS = {"EMAIL": "<EMAIL>", "URL": "<URL>", "HANDLE": "<HANDLE>", "NUM": "<NUM>"}
-_RUNS = frozenset(("<NAME>", "<NUM>", "<DATE>"))
-
-
-def elements(line: str) -> list[tuple[str, tuple[str, ...]]]:
-    """The line as skeleton elements: (key, literal tokens); key is a literal word or punctuation, or a
-    slot kind (``<NAME>``, ``<NUM>``, ...). Runs of capitalised words are one ``<NAME>`` element."""
-    out: list[tuple[str, tuple[str, ...]]] = []
-    separators = 0
-    for match in _TOKEN.finditer(line):
-        kind, token = match.lastgroup, match.group()
-        if kind == "WORD":
-            if token[0].isupper():
-                key = "<DATE>" if token.casefold() in _MONTHS else "<NAME>"
-            elif token in _MONTHS:
-                key = "<DATE>"
-            else:
-                out.append((token, (token,)))
-                continue
-        elif kind == "PUNCT":
-            separators += token in _SEPARATORS
-            out.append((token, (token,)))
-            continue
-        else:
-            key = _KEYS[kind]
-        if out and out[-1][0] == key and key in _RUNS:
-            out[-1] = (key, out[-1][1] + (token,))
-        else:
-            out.append((key, (token,)))
-    if separators < 2:
-        return out
-    # breadcrumbs: "A > B > C > D" -> "A (> B)+": collapse repeated (separator, slot) pairs
-    collapsed: list[tuple[str, tuple[str, ...]]] = []
-    for el in out:
-        if (
-            len(collapsed) >= 3 and el[0].startswith("<") and collapsed[-1][0] in _SEPARATORS
-            and (collapsed[-1][0], el[0]) == (collapsed[-3][0].rstrip("+"), collapsed[-2][0])
-        ):
-            sep = collapsed.pop()[0]
-            collapsed[-1] = (collapsed[-1][0], ())  # a repeated slot: no constant words
-            collapsed[-2] = (sep + "+", (sep,))
-            continue
-        collapsed.append(el)
-    return collapsed
-
-
-def skeleton_keys(els: list[tuple[str, tuple[str, ...]]]) -> list[tuple[int, list, bool]]:
-    """(key, the elements the key covers, whether a free text slot ends it) for the line's skeletons
-    (see the module doc), most specific first. In the skeleton every word that is not a function word
-    is a ``<W>`` slot too (a desk, a beat), whose constancy is learned like a name's."""
-    full = tuple(k for k, _ in els)
-    keys = []
-    if els and els[0][0] == "<NAME>":
-        keys.append((0, (els[0][1][0], *full), els, False))
-    loose = [("<W>", t) if t and k == t[0] and len(k) > 2 and k[0].isalpha() and k.casefold() not in _FUNCTION else (k, t) for k, t in els]
-    keys.append((1, tuple(k for k, _ in loose), loose, False))
-    for n, (k, _) in enumerate(els[:6]):
-        if k.rstrip("+") in _SEPARATORS and 0 < n < len(els) - 1:
-            keys.append((2, (*full[: n + 1], "<TEXT>"), els[: n + 1], True))
-            break
-    out = []
-    for n, key, covered, text in keys:
-        out.append(((n, *key), covered, text))
-    return out
-
-
-_FUNCTION = frozenset(
-    "the and for with from that this our your their his her its are was were has have had not but more "
-    "about into over after than all any can will who what when where which how new per via".split()
-)
-
 
 @dataclass
 class _Skeleton:
     """Counts for one skeleton of one site: articles, lines, sentence-like lines, articles where a
     headline list follows, and for each name slot how many lines share the first example's first/last words."""
 
-    first: list
+    first: tuple
     text: bool = False
     articles: int = 0
     lines: int = 0
     follow: int = 0
     bodylike: int = 0
     delta: int = 0
+    last: int = -1  # the last article counted
+    followed: int = -1  # the last article counted in ``follow``
     prefix: dict = field(default_factory=dict)
     suffix: dict = field(default_factory=dict)
     examples: list = field(default_factory=list)
+    words: dict = field(default_factory=dict)  # word slot -> up to _VALUES values seen, in sentence-like lines
+    repeated: set = field(default_factory=set)  # word slots of sentence-like lines one of whose values came again
+    titled: set = field(default_factory=set)  # word slots of sentence-like lines filled once with a word of the title
 
     def __post_init__(self):
         for i, (kind, ref) in enumerate(self.first):
             if kind in ("<NAME>", "<W>") and ref:
                 self.prefix[i], self.suffix[i] = [0] * len(ref), [0] * len(ref)
 
-    def add_line(self, els, line: str, bodylike: bool) -> None:
+    def add_line(self, els, line: str, bodylike: bool, title: frozenset = frozenset()) -> None:
         self.lines += 1
         self.bodylike += bodylike
+        if bodylike:
+            for i, (kind, tokens) in enumerate(els):
+                if kind == "<W>" and i not in self.titled and tokens and tokens[0].casefold() in title:
+                    self.titled.add(i)
+                if kind == "<W>" and i not in self.repeated:
+                    seen = self.words.setdefault(i, set())
+                    if tokens in seen:
+                        self.repeated.add(i)
+                    elif len(seen) < _VALUES:
+                        seen.add(tokens)
         if len(self.examples) < EXAMPLES and line not in self.examples:
             self.examples.append(line)
         for i, pre in self.prefix.items():
@@ -222,12 +159,27 @@ class Template:
     marker: bool
     examples: tuple
     articles: int
+    sentence: bool = False  # learned from lines that read like article text (see _template)
 
     def accepts(self, els) -> bool:
         for (kind, literal, pre, suf), (_, tokens) in zip(self.parts, els):
             if kind in ("<NAME>", "<W>") and (tokens[: len(pre)] != pre or (suf and tokens[-len(suf):] != suf)):
                 return False
         return True
+
+    def to_json(self) -> dict:
+        """The template as JSON values (what the corpus index stores; :meth:`from_json` reads it back)."""
+        return {
+            "key": list(self.key),
+            "parts": [[kind, literal, list(pre), list(suf)] for kind, literal, pre, suf in self.parts],
+            "text": self.text, "marker": self.marker, "examples": list(self.examples), "articles": self.articles,
+            "sentence": self.sentence,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Template":
+        parts = tuple((kind, literal, tuple(pre), tuple(suf)) for kind, literal, pre, suf in data["parts"])
+        return cls(tuple(data["key"]), parts, bool(data["text"]), bool(data["marker"]), tuple(data["examples"]), int(data["articles"]), bool(data.get("sentence")))
 
     def anchor(self) -> str:
         """The template's longest constant word (every line it fits holds it)."""
@@ -254,46 +206,106 @@ class SiteTemplates:
     articles: int = 0
     skeletons: dict = field(default_factory=dict)
     cache: dict = field(default_factory=dict, repr=False)  # line -> its skeleton keys (bounded, FIFO)
+    pending: dict = field(default_factory=dict, repr=False)  # skeletons seen in one article only: key -> its first line
+    gate: dict = field(default_factory=dict, repr=False)  # gate key -> (article, waiting line id or None once open, bucket)
+    waiting: dict = field(default_factory=dict, repr=False)  # waiting line id -> what _count needs
+    _waiting_id: int = field(default=0, repr=False)
 
     def add(self, lines: list[str]) -> None:
         self.articles += 1
         stripped = [s for s in (line.strip() for line in lines) if s]
         words = _Words(stripped)
         first, last = _bounds(stripped, words)
-        seen: set = set()
-        followed: set = set()
         bucket = (self.articles - 1) // _BUCKET
+        title = None  # the words of the article's title (first line), for sentence-like lines
         for i, line in enumerate(stripped):
-            if i == 0 or (first <= i <= last and EDGE <= i < len(stripped) - EDGE):
+            if i == 0 or (first <= i <= last and EDGE <= i < len(stripped) - TAIL_EDGE):
                 continue  # the title (first line) and lines inside the body: never template lines
             if len(line) > _MAX_CHARS or words[i] > MAX_WORDS:
                 continue
-            bodylike = is_body_line(line, words[i])
-            if bodylike and not _CONTACT.search(line):
-                continue  # reads like article text and carries no contact details: never a template line
-            keys = self.cache.get(line)
-            if keys is None:
-                keys = skeleton_keys(elements(line))
-                if len(self.cache) >= CACHE:
-                    self.cache.pop(next(iter(self.cache)))
-                self.cache[line] = keys
-            head_list = i > last and words[i] <= MARKER_MAX_WORDS and i + 2 < len(stripped) and is_headline(stripped[i + 1], words[i + 1]) and is_headline(stripped[i + 2], words[i + 2])
-            for key, covered, text in keys:
-                state = self.skeletons.get(key)
-                if state is None:
-                    state = self.skeletons[key] = _Skeleton(first=list(covered), text=text, delta=bucket)
-                state.add_line(covered, line, bodylike)
-                if key not in seen:
-                    seen.add(key)
-                    state.articles += 1
-                if head_list and key not in followed:
-                    followed.add(key)
-                    state.follow += 1
-        if self.articles % _BUCKET == 0 or len(self.skeletons) > 2 * MAX_KEYS:
+            bodylike = is_body_line(line, words[i])  # reads like article text: a template only if mostly constant
+            head_list = words[i] <= MARKER_MAX_WORDS and i + 2 < len(stripped) and is_headline(stripped[i + 1], words[i + 1]) and is_headline(stripped[i + 2], words[i + 2])
+            if bodylike and title is None:
+                title = frozenset(stripped[0].casefold().split())
+            entry = (line, bodylike, head_list, self.articles, bucket, title if bodylike else _NONE)
+            if _CONTACT.search(line) is None and not self._passes(line, entry):
+                continue  # waits until another article shares a word of it (then it is counted)
+            self._count(*entry)
+        if self.articles % _BUCKET == 0 or len(self.skeletons) > 2 * MAX_KEYS or len(self.pending) > 4 * MAX_KEYS or len(self.gate) > _GATE:
             self._prune()
+
+    def _passes(self, line: str, entry: tuple) -> bool:
+        """The cheap gate before a line is tokenised and counted: whether another article had a line
+        with its first two words, its last two or its longest word (digits as 0, case folded). If not,
+        the line waits (``entry``), and is counted when a later article's line opens one of its keys:
+        a template stands in several articles, and each of its lines shares constant words with the
+        others, so nothing a template needs is lost, while most of an article's own lines wait forever."""
+        hit = False
+        waiting = None
+        for key in _gate_keys(line, entry[1]):
+            found = self.gate.get(key)
+            if found is None:
+                if waiting is None:
+                    waiting = self._waiting_id = self._waiting_id + 1
+                    self.waiting[waiting] = entry
+                self.gate[key] = (entry[3], waiting, entry[4])
+            elif found[0] != entry[3]:
+                hit = True
+                if found[1] is not None:
+                    self.gate[key] = (0, None, entry[4])  # open: later lines with this key pass at once
+                    earlier = self.waiting.pop(found[1], None)
+                    if earlier is not None:
+                        self._count(*earlier)
+        if hit and waiting is not None:
+            self.waiting.pop(waiting, None)
+        return hit
+
+    def _count(self, line: str, bodylike: bool, head_list: bool, article: int, bucket: int, title: frozenset = frozenset()) -> None:
+        """Count one line of article number ``article`` under each of its skeletons (``title``: the
+        words of the article's title, for a sentence-like line)."""
+        keys = self.cache.get(line)
+        if keys is None:
+            keys = skeleton_keys(elements(line))
+            if len(self.cache) >= CACHE:
+                self.cache.pop(next(iter(self.cache)))
+            self.cache[line] = keys
+        for key, covered, text in keys:
+            if text and bodylike:
+                continue  # a sentence-like line is never a template with a free text slot (see _template)
+            state = self.skeletons.get(key)
+            if state is None:
+                waiting = self.pending.get(key)
+                if waiting is None or waiting[6] == article:  # seen in one article so far: kept cheaply
+                    if waiting is None:
+                        self.pending[key] = (covered, line, bodylike, text, bucket, head_list, article, title)
+                    elif head_list and not waiting[5]:
+                        self.pending[key] = (*waiting[:5], True, article, waiting[7])
+                    continue
+                del self.pending[key]
+                first_covered, first_line, first_bodylike, _, delta, first_list, first_article, first_title = waiting
+                state = self.skeletons[key] = _Skeleton(first=first_covered, text=text, delta=delta)
+                state.add_line(first_covered, first_line, first_bodylike, first_title)
+                state.articles, state.last = 1, first_article
+                if first_list:
+                    state.follow, state.followed = 1, first_article
+            state.add_line(covered, line, bodylike, title)
+            if state.last != article:
+                state.last = article
+                state.articles += 1
+            if head_list and state.followed != article:
+                state.followed = article
+                state.follow += 1
 
     def _prune(self) -> None:
         limit = self.articles // _BUCKET
+        # a skeleton seen in one article counts 1 (lossy counting, as the others); so does a waiting line
+        self.pending = {k: v for k, v in self.pending.items() if 1 + v[4] > limit}
+        self.waiting = {k: v for k, v in self.waiting.items() if 1 + v[4] > limit}
+        self.gate = {k: v for k, v in self.gate.items() if v[1] is None or v[1] in self.waiting}
+        if len(self.gate) > _GATE:
+            self.gate = dict(list(self.gate.items())[-_GATE // 2:])  # the newest
+        if len(self.pending) > 4 * MAX_KEYS:
+            self.pending = dict(list(self.pending.items())[-2 * MAX_KEYS:])  # the newest
         for key in [k for k, s in self.skeletons.items() if s.articles + s.delta <= limit]:
             del self.skeletons[key]
         if len(self.skeletons) > MAX_KEYS:
@@ -348,7 +360,7 @@ def _template(key: tuple, s: _Skeleton) -> Template | None:
             if len(pre) == len(tokens):
                 suf = ()
             constant |= any(len(t) > 1 and t.isalpha() for t in pre + suf)
-            parts.append((kind, " ".join(tokens) if len(pre) == len(tokens) else None, pre, suf))
+            parts.append((kind, " ".join(tokens) if tokens and len(pre) == len(tokens) else None, pre, suf))  # a collapsed (repeated) slot has no tokens
         elif kind.startswith("<") and kind.endswith((">", ">+")):
             parts.append((kind, None, (), ()))
         else:
@@ -359,9 +371,15 @@ def _template(key: tuple, s: _Skeleton) -> Template | None:
     marker = 5 * s.follow >= 3 * s.articles
     if not constant or not (slots or s.text or marker):
         return None  # no constant word, or no slot (an exact line, REP001's, unless it heads lists)
-    if 2 * s.bodylike > s.lines and not slots & {"EMAIL", "HANDLE", "URL"}:
-        return None  # a line that reads like article text is furniture only when it carries contact details
-    return Template(key, tuple(parts), s.text, marker, tuple(s.examples), s.articles)
+    sentence = 2 * s.bodylike > s.lines
+    if sentence and not slots & {"EMAIL", "HANDLE", "URL"}:
+        # a line that reads like article text is furniture only with contact details, or when it is mostly
+        # constant words and each word slot draws on a few values (a desk, a section): a word that differs
+        # in every article is the article's own
+        free = [i for i, (kind, literal, _, _) in enumerate(parts) if kind == "<W>" and literal is None]
+        if not _mostly_constant(parts, s.first, s.text) or any(i not in s.repeated and i in s.titled for i in free):
+            return None
+    return Template(key, tuple(parts), s.text, marker, tuple(s.examples), s.articles, sentence)
 
 
 def _constant(counts, lines: int, tokens) -> tuple:
@@ -371,10 +389,3 @@ def _constant(counts, lines: int, tokens) -> tuple:
     while n < len(counts) and counts[n] >= CONSTANT_SHARE * lines:
         n += 1
     return tuple(tokens[:n])
-
-
-def is_headline(line: str, words: int | None = None) -> bool:
-    """A line that reads like a headline in a list: a few words, no sentence ending it (a question may)."""
-    words = count_words(line) if words is None else words
-    return 2 <= words <= HEADLINE_MAX_WORDS and not line.rstrip().endswith((".", ",", ";", ":"))
-

@@ -33,7 +33,7 @@ BAD_SETTINGS = {
     "shingle": ("[duplicates]\nshingle = 0\n", "[duplicates] shingle = 0: must be an integer >= 1"),
     "min_share": ("[strip]\nlearn_min_share = 2.0\n", "[strip] learn_min_share = 2.0: must be a number in [0, 1]"),
     "min_articles": ("[strip]\nlearn_min_articles = 1\n", "[strip] learn_min_articles = 1: must be an integer >= 2"),
-    "shapes": ('[strip]\nshapes = ["SHP001"]\n', "[strip] unknown key 'shapes' (known: builtin_rules, ignore, learn, learn_min_articles, learn_min_share, rules, select)"),
+    "shapes": ('[strip]\nshapes = ["SHP001"]\n', "[strip] unknown key 'shapes' (known: builtin_rules, ignore, learn, learn_min_articles, learn_min_share, rules, select, templates)"),
     "select_string": ('select = "NAV"\n', 'select = "NAV": must be a list of strings'),
     "rules_numbers": ("rules = [1]\n", "rules = [1]: must be a list of strings"),
     "bool_string": ('[normalize]\nfix_encoding = "yes"\n', '[normalize] fix_encoding = "yes": must be true or false'),

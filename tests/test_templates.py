@@ -184,6 +184,11 @@ def test_explain_marks_template_removals(corpus):
     block = proc.stdout.split("== a0\n")[1].split("\n== ")[0]
     assert f"- {furniture(0)[1][0]}    [{CODE}" in block
     assert f"  {LEADS[0]}" in block
+    # the template that fitted is named, and the line is shown with its slots marked
+    bio = next(line for line in block.split("\n") if line.startswith(f"- {furniture(0)[1][0]}"))
+    assert "template '<name> joined the Gazette newsroom in <number> . Tips welcome at <email>'" in bio, bio
+    assert "[name: Jane Okafor] joined the Gazette newsroom in [number: 2010]. Tips welcome at [email: jane.okafor@portgazette.example]" in bio
+    assert any(line.startswith(f"- {HEADLINES[0]}    [{CODE} headline listed after the learned marker") for line in block.split("\n")), block
 
 
 def test_rules_learn_writes_templates_as_reviewable_rules(corpus, tmp_path):
@@ -204,3 +209,23 @@ def test_rules_learn_writes_templates_as_reviewable_rules(corpus, tmp_path):
     removed = {r["text"] for r in out["a0"]["removed"]}
     assert lines[0] in removed and lines[1] in removed and lines[3] in removed
     assert all(line in out["a0"]["text"].split("\n") for line in body)
+
+
+def test_sentence_like_furniture_above_more_furniture_is_removed_and_title_words_keep_body():
+    """A fixed sentence with a date in it (a "first published" line) standing above the rest of the tail
+    furniture goes once the furniture under it is gone; a body sentence that differs per article only in
+    a word of the article's own title stays (it reads like the article, not like the site)."""
+    records = corpus_records(8)
+    origin = "This story was first published on portgazette.example on {} March 2021 and is updated as news comes in."
+    for n, record in enumerate(records):
+        word = max(record["text"].split("\n")[0].split(), key=len).lower()  # a word of the article's own title
+        own = f"Readers asked the harbour board about the {word} plans at a public meeting held on the quay."
+        record["text"] = record["text"].replace(SECOND[n], SECOND[n] + "\n\n" + own + "\n\n" + origin.format(n + 3))
+    out = clean(records)
+    for n in range(8):
+        doc = out[f"a{n}"]
+        removed = {r.text: r.rule for r in doc.removed}
+        assert removed.get(origin.format(n + 3)) == CODE, (n, doc.text)
+        own = next(line for line in records[n]["text"].split("\n") if line.startswith("Readers asked"))
+        assert own in doc.text.split("\n") and SECOND[n] in doc.text.split("\n")
+        assert "TPL001" in json.dumps([r.to_dict() for r in doc.removed])  # the code is written as the plain string

@@ -11,6 +11,7 @@ from ..check import DUPLICATE, DUPLICATE_NAME
 from ..documents import Document
 from ..duplicates import DuplicateIndex, canonical_key
 from ..fingerprints import Fingerprint
+from ..learned import SiteLearning, templates_from_json
 from ..stories import StoryIndex
 from .storage import _STORY_CANDIDATES, STORY, STORY_NAME, _guarded, _unpack
 from .sync import Storyteller
@@ -75,10 +76,14 @@ class Queries:
         return None if match is None else dataclasses.replace(rows[match.canonical], score=match.score)
 
     @_guarded
-    def learned_lines(self) -> dict[str | None, frozenset[int]]:
-        """site -> keys of the lines it repeats (:func:`cleaner.learn.line_key`), learned at build time."""
+    def learned_lines(self) -> dict[str | None, SiteLearning]:
+        """What each site repeats, learned at build time: site -> :class:`cleaner.learned.SiteLearning`,
+        the keys of its exact lines (:func:`cleaner.learn.line_key`; the frozenset itself) and its line
+        templates (``templates``), as ``run`` would learn them from the whole corpus."""
         stored = json.loads(self.meta_value("learned") or "{}")
-        return {site or None: frozenset(int(k, 16) for k in keys) for site, keys in stored.items()}
+        lines = {site or None: frozenset(int(k, 16) for k in keys) for site, keys in stored.items()}
+        templates = templates_from_json(self.meta_value("templates"))
+        return {site: SiteLearning(lines.get(site, ()), templates.get(site)) for site in set(lines) | set(templates)}
 
     @_guarded
     def match(self, signature: Fingerprint | None, *, path: str | None = None, record: str | None = None) -> Hit | None:

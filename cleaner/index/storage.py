@@ -27,8 +27,9 @@ from ..duplicates import DuplicateIndex
 from ..errors import CleanerError
 from ..fingerprints import HASHING, SCHEME, Fingerprint
 
-SCHEMA_VERSION = 3  # 2: articles cleaned with the site lines learned at build time (meta "learned");
-#                     3: docs.signature holds a whole Fingerprint (signature, lead, token sample), lead bands in buckets
+SCHEMA_VERSION = 4  # 2: articles cleaned with the site lines learned at build time (meta "learned");
+#                     3: docs.signature holds a whole Fingerprint (signature, lead, token sample), lead bands in buckets;
+#                     4: and with the site line templates learned at build time (meta "templates", TPL001)
 DEFAULT_LOCATION = Path(".cleaner") / "index.sqlite"
 STORY, STORY_NAME = "STY001", builtin("STY001").name
 _BATCH_FILES = 256

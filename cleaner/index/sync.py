@@ -22,7 +22,7 @@ from ..duplicates import DuplicateIndex
 from ..engine import LocalEngine
 from ..errors import InputError
 from ..fingerprints import Fingerprint, Fingerprinter
-from ..learn import SiteLines
+from ..learned import Learner, templates_to_json
 from ..readers import iter_files, read_paths
 from ..stories import Featurizer
 from .gitfiles import _Blobs, _Change, _git_spec, _git_top, _head_files
@@ -191,19 +191,27 @@ class Sync:
         return stats
 
     def _learn(self, changed: list[_Change], blobs: _Blobs, rulebook) -> dict:
-        """Learn the lines each site repeats from the (normalised) articles of ``changed`` and keep them
-        in ``meta`` (``learned``: site -> line keys); nothing when learning is off."""
+        """Learn what each site repeats from the (normalised) articles of ``changed``, as ``run`` learns
+        it (:class:`cleaner.learned.Learner`), and keep it in ``meta``: ``learned`` (site -> exact line
+        keys) and ``templates`` (site -> its line templates, JSON); nothing when learning is off."""
         if self.config.strip.learn is False:
-            return {}
-        cleaner, lines = Cleaner(self.config, rulebook), SiteLines(self.config.strip)
-        for start in range(0, len(changed), _BATCH_FILES):
-            batch = blobs.fetch(changed[start : start + _BATCH_FILES])
-            for doc in self._documents(batch, None):  # unreadable files are reported when they are indexed
-                lines.add(doc.site, cleaner.normalize(doc.text).text)
-            blobs.drop(batch)
-        learned = lines.learned()
-        stored = json.dumps({site or "": sorted(f"{k:016x}" for k in keys) for site, keys in learned.items()}, sort_keys=True)
-        self._write(lambda: self.con.execute("INSERT OR REPLACE INTO meta VALUES ('learned', ?)", (stored,)))
+            learned = {}
+        else:
+            cleaner, learner = Cleaner(self.config, rulebook), Learner(self.config.strip)
+            for start in range(0, len(changed), _BATCH_FILES):
+                batch = blobs.fetch(changed[start : start + _BATCH_FILES])
+                for doc in self._documents(batch, None):  # unreadable files are reported when they are indexed
+                    learner.add(doc.site, cleaner.normalize(doc.text).text)
+                blobs.drop(batch)
+            learned = learner.learned()
+        lines = json.dumps({site or "": sorted(f"{k:016x}" for k in keys) for site, keys in learned.items() if keys}, sort_keys=True)
+        templates = templates_to_json(learned)
+
+        def store():
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('learned', ?)", (lines,))
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('templates', ?)", (templates,))
+
+        self._write(store)
         return learned
 
     def _disk_changes(self, arg: str, known: dict, seen: set, changed: list, touched: list, stats: UpdateStats, on_error) -> None:
@@ -256,7 +264,7 @@ class Sync:
 
     def _documents(self, batch: list["_Change"], on_error) -> Iterator[Document]:
         shown = {str(c.file): c.shown for c in batch}
-        for item in read_paths(list(shown), id_field=self.config.id_field, text_field=self.config.text_field):
+        for item in read_paths(list(shown), names=self.config.field_names):
             if isinstance(item, InputError):
                 if on_error:
                     on_error(InputError(shown.get(item.path, item.path), item.line, item.problem))
