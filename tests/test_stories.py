@@ -406,3 +406,23 @@ def test_candidate_minhashes_are_datasketch_minhashes_bit_for_bit():
         m = MinHash(num_perm=32, seed=1)
         m.update_batch([t.encode("utf-8") for t in terms])
         assert values == m.hashvalues.tolist()
+
+
+def test_a_corpus_where_everything_shares_a_little_is_not_paired_all_with_all():
+    """Random words from a small vocabulary: every article shares best terms with most others. The
+    candidate pairs stay within CANDIDATES_PER_ARTICLE per article, not n * (n - 1) / 2."""
+    import random
+
+    from cleaner.config import StoryConfig
+    from cleaner.stories import CANDIDATES_PER_ARTICLE, StoryIndex
+
+    rng = random.Random(3)
+    vocab = [f"zorbel{i}" for i in range(60)]
+    index = StoryIndex(StoryConfig())
+    n = 600
+    for i in range(n):
+        index.add(f"s{i}", " ".join(rng.choice(vocab) for _ in range(80)) + ".")
+    pairs = index._candidate_pairs()
+    assert len(pairs) <= n * CANDIDATES_PER_ARTICLE
+    assert len(pairs) < n * (n - 1) / 2 / 4
+    assert len(index.assign()) == n
