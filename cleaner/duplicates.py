@@ -32,13 +32,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from .config import DuplicateConfig
 from .fingerprints import Fingerprint, Fingerprinter, alignment, jaccard
-
-if TYPE_CHECKING:
-    from datasketch import MinHashLSH
 
 
 @dataclass(frozen=True)
@@ -54,10 +51,17 @@ def canonical_key(order: int, date: str | None) -> tuple:
     return (0, date, order) if date else (1, "", order)
 
 
+#: datasketch's optimum for the default settings (threshold, permutations) -> (bands, rows), so that
+#: a ``cleaner check`` need not import datasketch and scipy (0.45 s) to learn it; a test compares.
+KNOWN_PARAMS = {(0.25, 128): (42, 3), (0.5, 32): (8, 4)}
+
+
 @functools.cache
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's optimal (bands, rows) for a Jaccard ``threshold``: a numerical integration (about
-    10 ms), so it is done once per process and setting, not for every LSH index."""
+    """datasketch's optimal (bands, rows) for a Jaccard ``threshold``, as ``MinHashLSH`` chooses them:
+    a numerical integration, done once per process and setting (the defaults are known)."""
+    if (threshold, num_perm) in KNOWN_PARAMS:
+        return KNOWN_PARAMS[threshold, num_perm]
     from datasketch import MinHashLSH
 
     tuned = MinHashLSH(threshold=threshold, num_perm=num_perm)
@@ -127,14 +131,6 @@ class DuplicateIndex:
         ``candidate_threshold`` (``lead=True``: for lead signatures and ``lead_threshold``)."""
         config = self.config
         return lsh_params(config.lead_threshold, config.lead_size) if lead else lsh_params(config.candidate_threshold, config.num_perm)
-
-    def new_lsh(self, lead: bool = False) -> "MinHashLSH":
-        """An empty datasketch ``MinHashLSH`` with the banding of :meth:`banding`."""
-        from datasketch import MinHashLSH
-
-        config = self.config
-        threshold, num_perm = (config.lead_threshold, config.lead_size) if lead else (config.candidate_threshold, config.num_perm)
-        return MinHashLSH(threshold=threshold, num_perm=num_perm, params=self.banding(lead))
 
     def assign(self) -> dict[str, Match]:
         """Every added id -> its :class:`Match`."""

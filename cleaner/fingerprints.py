@@ -37,14 +37,11 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .config import DuplicateConfig
 
-if TYPE_CHECKING:  # datasketch is imported where it is used: it loads scipy, 0.3 s of start-up
-    from datasketch import LeanMinHash
 
 #: datasketch's permutation scheme; signatures of different schemes never compare.
 SCHEME = "affine32"
@@ -132,13 +129,13 @@ class Fingerprinter:
     """
 
     def __init__(self, config: DuplicateConfig = DuplicateConfig()):
-        from datasketch import MinHash
-
         self.config = config
-        # datasketch's permutations for this seed; the values are what MinHash.update_batch computes
-        # (tests/test_duplicates.py compares), without a Python int per shingle on the way
-        a, b = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=int, scheme=SCHEME).permutations
-        self._a, self._b = a.astype(np.uint32), b.astype(np.uint32)
+        # datasketch's affine32 permutations for this seed, drawn as MinHash draws them (without
+        # importing datasketch and scipy, 0.45 s of a check's start-up); the values are those of
+        # MinHash.update_batch, which tests/test_duplicates.py compares
+        gen = np.random.RandomState(config.seed)
+        self._a = gen.randint(0, 1 << 31, config.num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        self._b = gen.randint(0, 1 << 32, config.num_perm, dtype=np.uint32)
 
     def minhash(self, shingles: np.ndarray) -> np.ndarray:
         """MinHash values (uint32, ``num_perm``) of a set of 32-bit shingle hashes, as datasketch's
@@ -169,11 +166,6 @@ class Fingerprinter:
         tokens = tokens[: config.verify_tokens]  # still longer only for one word (hashing to 0) repeated
         return Fingerprint(values, lead, tokens, step, len(hashes))
 
-    def lsh_minhash(self, values: np.ndarray) -> "LeanMinHash":
-        """A datasketch LeanMinHash holding ``values`` (a signature or a lead), for MinHashLSH."""
-        from datasketch import LeanMinHash
-
-        return LeanMinHash(seed=self.config.seed, hashvalues=values, scheme=SCHEME)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

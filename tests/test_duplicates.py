@@ -291,3 +291,13 @@ def test_buckets_find_what_datasketch_minhashlsh_finds():
             ours.insert(keys, slot)
             theirs.insert(slot, LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME))
     assert found > 30
+
+
+def test_the_known_lsh_parameters_are_datasketchs_optimum():
+    from datasketch import MinHashLSH
+
+    from cleaner.duplicates import KNOWN_PARAMS
+
+    for (threshold, num_perm), params in KNOWN_PARAMS.items():
+        tuned = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert (tuned.b, tuned.r) == params

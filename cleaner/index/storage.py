@@ -93,8 +93,7 @@ def band_params(config: Config) -> tuple[int, int, int, int]:
     """(bands, rows, lead bands, lead rows) of the two LSH indexes the duplicate level uses
     (datasketch's optimum for ``candidate_threshold`` and ``lead_threshold``)."""
     dups = DuplicateIndex(config.duplicates)
-    whole, lead = dups.new_lsh(), dups.new_lsh(lead=True)
-    return whole.b, whole.r, lead.b, lead.r
+    return (*dups.banding(), *dups.banding(lead=True))
 
 
 def band_keys(fp: Fingerprint, bands: int, rows: int, lead_bands: int = 0, lead_rows: int = 0) -> list[tuple[int, int]]:
