@@ -78,12 +78,14 @@ class Buckets:
 
     def __init__(self, bands: int, rows: int):
         self.bands, self.rows = bands, rows
+        self._shift = max(1, (bands - 1).bit_length())  # bits of the band number below the slice's
         self._table: dict[int, int | list[int]] = {}
 
     def keys(self, values) -> list[int]:
         """The bucket key of each band of ``values`` (uint32 MinHash values)."""
         raw, width = values[: self.bands * self.rows].astype("<u4").tobytes(), 4 * self.rows
-        return [int.from_bytes(raw[band * width : (band + 1) * width], "little") << 8 | band for band in range(self.bands)]
+        shift = self._shift
+        return [int.from_bytes(raw[band * width : (band + 1) * width], "little") << shift | band for band in range(self.bands)]
 
     def query(self, keys: list[int]) -> set[int]:
         """The slots of everything sharing a bucket with these keys."""
