@@ -119,14 +119,17 @@ class DuplicateIndex:
     def __init__(self, config: DuplicateConfig = DuplicateConfig()):
         self.config = config
         self.fingerprinter = Fingerprinter(config)
-        self._entries: list[tuple[tuple, str, Fingerprint | None]] = []
+        # fingerprints kept as their compact bytes (Fingerprint.to_bytes) until assign: three numpy
+        # arrays and a dataclass cost some 500 bytes more per article than the values they hold
+        self._entries: list[tuple[tuple, str, bytes | None]] = []
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def add(self, doc_id: str, fingerprint: Fingerprint | None, *, date: str | None = None) -> None:
         """Add an article's fingerprint (None for an article without words: never a duplicate)."""
-        self._entries.append((canonical_key(len(self._entries), date), doc_id, fingerprint))
+        packed = None if fingerprint is None else fingerprint.to_bytes()
+        self._entries.append((canonical_key(len(self._entries), date), doc_id, packed))
 
     def banding(self, lead: bool = False) -> tuple[int, int]:
         """(bands, rows) of the LSH for signatures, tuned by datasketch for a Jaccard of
@@ -140,10 +143,11 @@ class DuplicateIndex:
         canon: list[tuple[str, Fingerprint, tuple]] = []  # the canonicals in the buckets, by slot
         seen: set[str] = set()
         result: dict[str, Match] = {}
-        for key, doc_id, fp in sorted(self._entries, key=lambda e: e[0]):
-            if fp is None:
+        for key, doc_id, packed in sorted(self._entries, key=lambda e: e[0]):
+            if packed is None:
                 result[doc_id] = Match(None)
                 continue
+            fp = Fingerprint.from_bytes(packed)
             keys, lead_keys = whole.keys(fp.signature), leads.keys(fp.lead)
             candidates = whole.query(keys) | leads.query(lead_keys)
             best = self.best(fp, (canon[slot] for slot in candidates))
