@@ -25,7 +25,7 @@ first when known, then input order). Each article
 Only canonicals enter the LSH indexes, so a copy of a copy points at the same canonical and
 groups cannot grow by chains; the result does not depend on how many processes computed the
 fingerprints. Memory per article is its fingerprint (at most 2.7 KB of arrays at the defaults),
-plus, per canonical, one bucket entry per band (50 at the defaults, about 3.5 KB in all).
+plus, per canonical, one bucket entry per band (50 at the defaults, about 4 KB in all).
 """
 
 from __future__ import annotations
@@ -73,8 +73,9 @@ class Buckets:
     share a bucket when one of their slices is equal, exactly as in datasketch's ``MinHashLSH`` with
     the same ``(bands, rows)``. Kept compactly: one dict for all bands, whose key is the slice's bits
     (exact, no hash collision) with the band number, and whose value is the slot of the one article
-    in that bucket or a list of slots. About 70 bytes per band and article, against some 400 in
-    ``MinHashLSH``'s storage (a bytes key, a set of ids and a reverse list per band)."""
+    in that bucket or a list of slots. Measured (tracemalloc, 5,000 canonicals, 42 bands of 3 rows):
+    about 85 bytes per band and article with the key, against 300 in ``MinHashLSH``'s storage
+    (a bytes key, a set of ids and a reverse list per band)."""
 
     def __init__(self, bands: int, rows: int):
         self.bands, self.rows = bands, rows
