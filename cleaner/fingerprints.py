@@ -81,6 +81,27 @@ def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
     return np.unique(out)
 
 
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's ``affine32`` permutations for a seed (``a`` odd, ``b``; uint32), drawn as
+    ``MinHash`` draws them, without importing datasketch and scipy (0.45 s of a check's start-up).
+    The duplicate and story levels compute MinHash values with them; tests compare with datasketch."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    return a, gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+
+
+def premix(hashes: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer over an array of 32-bit hashes (a new uint32 array): the
+    pre-mix datasketch's ``affine32`` scheme applies once before its permutations."""
+    h = hashes.astype(np.uint32)
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h
+
+
 @dataclass(frozen=True, eq=False)
 class Fingerprint:
     """What grouping keeps of one article: ``signature`` and ``lead`` (uint32 MinHash values), the
@@ -130,23 +151,12 @@ class Fingerprinter:
 
     def __init__(self, config: DuplicateConfig = DuplicateConfig()):
         self.config = config
-        # datasketch's affine32 permutations for this seed, drawn as MinHash draws them (without
-        # importing datasketch and scipy, 0.45 s of a check's start-up); the values are those of
-        # MinHash.update_batch, which tests/test_duplicates.py compares
-        gen = np.random.RandomState(config.seed)
-        self._a = gen.randint(0, 1 << 31, config.num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-        self._b = gen.randint(0, 1 << 32, config.num_perm, dtype=np.uint32)
+        self._a, self._b = permutations(config.num_perm, config.seed)
 
     def minhash(self, shingles: np.ndarray) -> np.ndarray:
         """MinHash values (uint32, ``num_perm``) of a set of 32-bit shingle hashes, as datasketch's
-        ``affine32`` scheme makes them: the MurmurHash3 finalizer, then ``a * h + b`` mod 2**32."""
-        h = shingles.astype(np.uint32)
-        h ^= h >> np.uint32(16)
-        h *= np.uint32(0x85EBCA6B)
-        h ^= h >> np.uint32(13)
-        h *= np.uint32(0xC2B2AE35)
-        h ^= h >> np.uint32(16)
-        return (h[:, None] * self._a + self._b).min(axis=0)
+        ``affine32`` scheme makes them (:func:`premix`, then ``a * h + b`` mod 2**32)."""
+        return (premix(shingles)[:, None] * self._a + self._b).min(axis=0)
 
     def signature(self, text: str) -> Fingerprint | None:
         """The text's :class:`Fingerprint`, or None when it has no words (never a duplicate)."""

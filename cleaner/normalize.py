@@ -198,11 +198,12 @@ def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> No
     out: list[str] = []
     fixes: list[LineFix] = []
     for number, line in enumerate(split_lines(text), 1):
-        done = seen.get(line)
+        remembered = not line.isascii()  # plain ASCII lines cost less than remembering them
+        done = seen.get(line) if remembered else None
         if done is None:
             fixed, found = normalize_line(line, config, fixer)
             done = (fixed, tuple(sorted(found)))
-            if not line.isascii():  # plain ASCII lines cost less than remembering them
+            if remembered:
                 if len(seen) >= CACHE_LINES:
                     seen.clear()
                 seen[line] = done

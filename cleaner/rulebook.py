@@ -178,16 +178,15 @@ class Rule:
     #: :func:`cleaner.prefilter.required_literals` of the pattern: a line with none of them cannot match.
     literals: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
-    def matches(self, line: str, words: int | None = None, folded: str | None = None) -> bool:
-        """Whether the (stripped) line matches, ignoring position and site; a search that runs out of
-        :data:`BUDGET` counts as no match, reported once per rule on stderr. ``words`` and ``folded``
-        (:func:`~cleaner.prefilter.fold` of the line) may be given when the caller has them."""
+    def matches(self, line: str, words: int | None = None, *, screened: bool = False) -> bool:
+        """Whether the (stripped) line matches, ignoring position and site (``screened``: max_words and
+        literals already checked, by :class:`~cleaner.prefilter.RulePlan`); a search that runs out of
+        :data:`BUDGET` counts as no match, reported once per rule on stderr."""
         try:  # the whole body: the watchdog may stop this call anywhere in it
-            if self.max_words is not None and (words if words is not None else count_words(line)) > self.max_words:
-                return False
-            if self.literals is not None:
-                folded = fold(line) if folded is None else folded
-                if not any(s in folded for s in self.literals):
+            if not screened:
+                if self.max_words is not None and (words if words is not None else count_words(line)) > self.max_words:
+                    return False
+                if self.literals is not None and not any(s in fold(line) for s in self.literals):
                     return False
             if _WATCHDOG.armed and get_ident() == MAIN_THREAD:  # the common case, kept short
                 return self.regex.search(line) is not None

@@ -43,6 +43,7 @@ from .clustering import average_linkage, mean_pair_score
 from .config import StoryConfig
 from .errors import ConfigError
 from .featurizer import Featurizer, StoryFeatures, parse_day  # noqa: F401  (re-exported: index, tests)
+from .fingerprints import permutations, premix
 from .terms import DocFrequencies, cosine, idf, term_weights
 
 #: Candidate pairs an article makes with earlier ones, at most: those sharing the most LSH bands of
@@ -57,9 +58,6 @@ def story_id(first_member: str) -> str:
     return "s-" + hashlib.sha1(first_member.encode("utf-8")).hexdigest()[:12]
 
 
-_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)  # the MurmurHash3 32-bit finalizer
-
-
 def minhashes(term_lists: list[list[str]], num_perm: int, seed: int) -> list[list[int] | None]:
     """Each term list's MinHash values (None for an empty list), all lists at once with numpy.
 
@@ -70,9 +68,7 @@ def minhashes(term_lists: list[list[str]], num_perm: int, seed: int) -> list[lis
     """
     import numpy as np
 
-    gen = np.random.RandomState(seed)  # the permutations datasketch draws for this seed
-    a = (gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1))
-    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a, b = permutations(num_perm, seed)
     codes: dict[str, int] = {}
     flat: list[int] = []
     starts: list[int] = []
@@ -86,13 +82,7 @@ def minhashes(term_lists: list[list[str]], num_perm: int, seed: int) -> list[lis
     out: list[list[int] | None] = [None] * len(term_lists)
     if not flat:
         return out
-    s1, m1, s2, m2, s3 = _FMIX32
-    hv = np.asarray(flat, dtype=np.uint32)
-    hv ^= hv >> np.uint32(s1)
-    hv *= np.uint32(m1)
-    hv ^= hv >> np.uint32(s2)
-    hv *= np.uint32(m2)
-    hv ^= hv >> np.uint32(s3)
+    hv = premix(np.asarray(flat, dtype=np.uint32))
     lengths = np.diff(np.asarray(starts + [len(flat)]))
     full = np.flatnonzero(lengths)
     with np.errstate(over="ignore"):

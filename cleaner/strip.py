@@ -10,6 +10,7 @@ only there; ``anywhere`` rules fire on any line.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
@@ -58,19 +59,10 @@ def layout(lines: list[str], words: list[int]) -> Layout:
     return Layout(body[0], body[-1])
 
 
-_PLANS: dict[int, tuple[Rulebook, RulePlan]] = {}
-
-
-def rule_plan(rulebook: Rulebook | Iterable[Rule]) -> RulePlan:
-    """The :class:`~cleaner.prefilter.RulePlan` of a rulebook, made once per rulebook object."""
-    if not isinstance(rulebook, Rulebook):
-        return RulePlan(rulebook)
-    cached = _PLANS.get(id(rulebook))
-    if cached is None or cached[0] is not rulebook:
-        if len(_PLANS) > 64:
-            _PLANS.clear()
-        cached = _PLANS[id(rulebook)] = (rulebook, RulePlan(rulebook))
-    return cached[1]
+@functools.lru_cache(maxsize=64)
+def _plan(rulebook: Rulebook) -> RulePlan:
+    """A rulebook's :class:`~cleaner.prefilter.RulePlan`, made once per rulebook object."""
+    return RulePlan(rulebook)
 
 
 def find_removals(
@@ -88,7 +80,7 @@ def find_removals(
     stripped = [line.strip() for line in lines]
     words = [count_words(s) if s else 0 for s in stripped]
     where = layout(stripped, words)
-    plan = rule_plan(rulebook)
+    plan = _plan(rulebook) if isinstance(rulebook, Rulebook) else RulePlan(rulebook)
     allowed = plan.site_mask(site)
     nonblank = [i for i, s in enumerate(stripped) if s]
     order = {i: n for n, i in enumerate(nonblank)}
@@ -98,7 +90,7 @@ def find_removals(
             continue
         line, folded = stripped[i], fold(stripped[i])
         for rule in plan.candidates(folded, words[i], where.position(i), allowed):
-            if not rule.matches(line, words[i], folded):
+            if not rule.matches(line, screened=True):
                 continue
             removed[i] = rule.code
             if rule.action == "rest":
