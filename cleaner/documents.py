@@ -155,7 +155,8 @@ class Document:
     ``date`` and anything else), carried through to the output unchanged; ``names`` are the keys of
     the id, the text and the well-known fields, under which :meth:`record` writes them back.
     ``source`` and ``source_line`` say where the article was read from (for messages and ``--fix``).
-    Steps fill in ``removed`` (strip), ``fixes`` (normalise), ``duplicate_of`` and ``story`` (group).
+    Steps fill in ``removed`` (strip), ``fixes`` (normalise), ``duplicate_of`` and ``story`` (group);
+    ``signature`` and ``prepared`` carry a step's work to a stage and are dropped there.
     """
 
     id: str
@@ -170,6 +171,9 @@ class Document:
     duplicate_score: float | None = None
     story: str | None = None
     signature: Any = field(default=None, repr=False)
+    #: What corpus stages' :meth:`~cleaner.engine.Stage.prepare` steps computed (stage name -> value),
+    #: taken by the stage's ``observe``; never written out.
+    prepared: dict | None = field(default=None, repr=False)
     normalized: str | None = field(default=None, repr=False)
     names: FieldNames = field(default=DEFAULT_NAMES, repr=False)
 

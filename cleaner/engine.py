@@ -10,10 +10,15 @@ and written to a :class:`~cleaner.spool.Spool` on disk, the stage ``finish``\\ e
 back through its ``apply``. Stages that follow each other with no step between share one spool, read
 once per stage. Steps after a stage are handed to :meth:`Engine.map` only once the stage has finished,
 so a step may read what the stage learned.
+
+A stage's per-article work that needs none of what it has gathered (tokenising, hashing lines) is its
+:meth:`Stage.prepare` step: the engine maps it with the steps before the stage (in worker processes,
+on a cluster), so that ``observe`` in the engine's process only gathers what it computed.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import multiprocessing
@@ -35,9 +40,21 @@ class Stage:
     ``observe`` sees every document in input order, in the engine's own process, and returns what to
     keep of it (drop what the stage has taken, such as a signature, so the spool stays small);
     ``finish`` runs once after the last document; ``apply`` completes each document as it is read back.
+    ``prepare`` may return a per-article step (picklable, no shared state, as any step) that computes
+    what ``observe`` needs into ``doc.prepared[stage.name]``; the engine runs it where the steps run,
+    just before the document is observed (after the ``apply`` of the stages before it), and ``observe``
+    must give the same result whether or not it ran (so a caller may observe documents by hand).
     """
 
     name = "stage"
+
+    def prepare(self) -> Step | None:
+        """The stage's per-article step, or None (nothing to compute ahead of ``observe``)."""
+        return None
+
+    def wants(self, doc: Document) -> bool:
+        """Whether ``prepare``'s step has anything to do for ``doc`` (an engine may send it only those)."""
+        return True
 
     def observe(self, doc: Document) -> Document:
         return doc
@@ -86,6 +103,8 @@ class Engine:
         names = [READING]  # what the pass being built does
         for item in plan:
             if isinstance(item, Stage):
+                if not stages:  # the first stage of a group: its preparation runs with the steps before it
+                    steps += _preparation(item)
                 if steps:
                     stream, steps = self.map(steps, stream), []
                 stages.append(item)
@@ -101,9 +120,26 @@ class Engine:
             stream = self.map(steps, stream)
         return _counted(stream, progress, joined([*names, WRITING]), seen)
 
-    @staticmethod
-    def _stages(stages: Sequence[Stage], docs: Iterable[Document], progress: Progress, feed: str = "", seen: list[int] | None = None) -> Iterator[Document]:
-        """Run consecutive stages over one spool: stage k observes what stages before it applied.
+    def _map_wanted(self, steps: Sequence[Step], docs: Iterable[Document], wanted: Callable[[Document], bool]) -> Iterator[Document]:
+        """:meth:`map` of ``steps`` over the documents ``wanted`` says they have work for; the others
+        travel as ``None`` (nothing to send to a worker) and come out as they went in, in order."""
+        if not steps:
+            yield from docs
+            return
+        pending: collections.deque[Document] = collections.deque()  # appended by the feeder, read here in order
+
+        def chosen() -> Iterator[Document | None]:
+            for doc in docs:
+                pending.append(doc)
+                yield doc if wanted(doc) else None
+
+        for out in self.map([_Skipping(steps)], chosen()):
+            doc = pending.popleft()
+            yield doc if out is None else out
+
+    def _stages(self, stages: Sequence[Stage], docs: Iterable[Document], progress: Progress, feed: str = "", seen: list[int] | None = None) -> Iterator[Document]:
+        """Run consecutive stages over one spool: stage k observes what stages before it applied
+        (and its own preparation, mapped by this engine over the spool as it is read back).
 
         ``feed`` names the phase of the pass that feeds the first stage; ``seen`` gets the number
         of articles it saw (the total of every later phase)."""
@@ -121,12 +157,28 @@ class Engine:
             head.finish()
             for n, stage in enumerate(stages[1:], 1):
                 progress.phase(phase_of(stage), count)
-                for doc in spool:
-                    stage.observe(_through(stages[:n], doc))
+                before = stages[:n]
+                for doc in self._map_wanted(_preparation(stage), (_through(before, doc) for doc in spool), stage.wants):
+                    stage.observe(doc)
                     progress.advance()
                 stage.finish()
             for doc in spool:
                 yield _through(stages, doc)
+
+
+class _Skipping:
+    """Steps that pass ``None`` (a document left out) through as ``None``."""
+
+    def __init__(self, steps: Sequence[Step]):
+        self.steps = tuple(steps)
+
+    def __call__(self, doc: Document | None) -> Document | None:
+        return None if doc is None else _apply(self.steps, doc)
+
+
+def _preparation(stage: Stage) -> list[Step]:
+    step = stage.prepare()
+    return [] if step is None else [step]
 
 
 def _through(stages: Sequence[Stage], doc: Document) -> Document:
@@ -177,16 +229,38 @@ def _no_sigterm():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _work(doc: Document) -> Document:
-    return _apply(_WORKER_STEPS, doc)
+def _work(batch: list[Document]) -> list[Document]:
+    return [_apply(_WORKER_STEPS, doc) for doc in batch]
+
+
+def batches(docs: Iterable[Document], size: int, chars: int) -> Iterator[list[Document]]:
+    """``docs`` in lists of ``size`` documents, or fewer holding ``chars`` characters of text."""
+    batch, held = [], 0
+    for doc in docs:
+        batch.append(doc)
+        held += len(doc.text) if doc is not None else 0
+        if len(batch) >= size or held >= chars:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
 class LocalEngine(Engine):
     """This machine: steps in this process (``jobs=1``) or in ``jobs`` worker processes, order kept,
-    so results never depend on ``jobs``. The worker pool starts when the first document is asked for."""
+    so results never depend on ``jobs``. The worker pool starts when the first document is asked for.
 
-    def __init__(self, jobs: int = 1, chunksize: int = 16):
-        self.jobs, self.chunksize = max(1, jobs), chunksize
+    Documents go to the workers in batches of ``batch`` (fewer when they hold :data:`BATCH_CHARS`
+    characters of text): a task costs the pool a round of messages and locks in this process, which
+    is also the one that observes the stages. At most :data:`IN_FLIGHT` batches per worker are out
+    at once, so memory stays bounded when the workers outpace what reads their results.
+    """
+
+    BATCH_CHARS = 1 << 20
+    IN_FLIGHT = 4
+
+    def __init__(self, jobs: int = 1, batch: int = 256):
+        self.jobs, self.batch = max(1, jobs), batch
 
     def map(self, steps: Sequence[Step], docs: Iterable[Document]) -> Iterator[Document]:
         if self.jobs == 1 or not steps:
@@ -197,14 +271,29 @@ class LocalEngine(Engine):
         # (what it learned is in the steps sent to the workers), and no pool is ever started from
         # inside another pool's feeder thread.
         docs = iter(docs)
-        first = next(docs, None)
-        if first is None:
+        for first in docs:  # (a document may be None: left out by _map_wanted)
+            break
+        else:
             return
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        window, done = threading.Semaphore(self.IN_FLIGHT * self.jobs), threading.Event()
+
+        def fed() -> Iterator[list[Document]]:  # runs in the pool's task thread
+            for batch in batches(itertools.chain([first], docs), self.batch, self.BATCH_CHARS):
+                while not window.acquire(timeout=0.05):
+                    if done.is_set():  # the consumer has gone: let the pool's thread end
+                        return
+                yield batch
+
         with _no_sigterm():
             pool = ctx.Pool(self.jobs, initializer=_init_worker, initargs=(tuple(steps),))
-        with pool:
-            yield from pool.imap(_work, itertools.chain([first], docs), self.chunksize)
+        with pool:  # on leaving, the pool is terminated: its task thread must not be waiting in fed()
+            try:
+                for batch in pool.imap(_work, fed()):
+                    window.release()
+                    yield from batch
+            finally:
+                done.set()
 
 
 def engine_for(config) -> Engine:

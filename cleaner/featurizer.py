@@ -52,6 +52,23 @@ class StoryFeatures:
     counts: dict[str, int]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """:meth:`Featurizer.prepare`'s part of an article's features (picklable).
+
+    ``counts``: the most salient terms if no sentence turns out repeated; ``sentences``: the long
+    sentences' (number, key), then (-1, words in the article); ``shown``: (form, first word) pairs
+    the preparing featurizer made for this article.
+    """
+
+    lang: str | None
+    day: float | None
+    terms: Counter
+    counts: dict[str, int]
+    sentences: tuple
+    shown: list
+
+
 class Featurizer:
     """Turns a cleaned article into :class:`StoryFeatures`, keeping its caches between articles.
 
@@ -70,6 +87,7 @@ class Featurizer:
         self._guesser = LanguageGuesser()
         self._bgp: dict[str | None, dict[str, float]] = {}  # lang -> term -> background doc probability
         self._forms: dict[str | None, dict[str, str]] = {}  # lang -> token -> term
+        self._fresh: list[tuple[str, str]] | None = None  # (form, token) made during prepare()
 
     def terms(self, text: str, lang: str | None) -> list[str]:
         """The text's terms: each :func:`~cleaner.terms.tokenize` token's :func:`~cleaner.terms.term_form`,
@@ -103,6 +121,8 @@ class Featurizer:
     def _new_form(self, token: str, lang: str | None, forms: dict[str, str]) -> str:
         form = forms[token] = term_form(token, lang, self.config.term_chars)
         self.shown.setdefault(form, token)
+        if self._fresh is not None:
+            self._fresh.append((form, token))
         return form
 
     def background_p(self, term: str, lang: str | None) -> float:
@@ -118,13 +138,34 @@ class Featurizer:
         return lambda item: ((1.0 + log(item[1])) * log(bgp[item[0]]), item[0])
 
     def features(self, text: str, lang: str | None = None, date: str | None = None) -> StoryFeatures:
+        """The article's :class:`StoryFeatures` (with ``remember``: articles in input order)."""
+        return self.complete(self.prepare(text, lang, date), text)
+
+    def prepare(self, text: str, lang: str | None = None, date: str | None = None) -> Prepared:
+        """The part of :meth:`features` that needs nothing earlier articles left: it may run in
+        another process, on its own featurizer, and :meth:`complete` then finishes it here, in
+        input order. The ``shown`` forms it found first go along in ``Prepared.shown``."""
+        fresh = self._fresh = []
         lang = lang or self._guesser.guess(text)
         terms = self.term_counts(text, lang)
-        counts = terms
+        sentences = self._sentence_keys(text) if self.remember else ()
+        self._fresh = None
+        return Prepared(lang, parse_day(date), terms, self._selected(terms, lang), sentences, fresh)
+
+    def complete(self, prepared: Prepared, text: str) -> StoryFeatures:
+        """:meth:`prepare`'s result finished with what this featurizer remembers (the sentences
+        earlier articles carried), as :meth:`features` gives it."""
+        for form, token in prepared.shown:
+            self.shown.setdefault(form, token)
+        counts = prepared.counts
         if self.remember:
-            repeated = self._repeated(text, lang)
+            repeated = self._repeated(prepared.sentences, text, prepared.lang)
             if repeated:
-                counts = terms - repeated
+                counts = self._selected(prepared.terms - repeated, prepared.lang)
+        return StoryFeatures(prepared.lang, prepared.day, prepared.terms, counts)
+
+    def _selected(self, counts: Counter, lang: str | None) -> dict[str, int]:
+        """At most ``candidate_terms`` of the counts, the most salient."""
         bgp = self._bgp.setdefault(lang, {})
         doc_probability = self._background.doc_probability
         for t in counts:
@@ -132,44 +173,53 @@ class Featurizer:
                 bgp[t] = doc_probability(t, lang)
         keep = self.config.candidate_terms
         if len(counts) > keep:
-            counts = dict(sorted(counts.items(), key=self._salience_key(lang))[:keep])
-        else:
-            counts = dict(counts)
-        return StoryFeatures(lang, parse_day(date), terms, counts)
+            return dict(sorted(counts.items(), key=self._salience_key(lang))[:keep])
+        return dict(counts)
 
     def top(self, features: StoryFeatures, n: int) -> list[str]:
         """The ``n`` most salient of an article's kept terms."""
         return [t for t, _ in heapq.nsmallest(n, features.counts.items(), key=self._salience_key(features.lang))]
 
-    def _repeated(self, text: str, lang: str | None) -> Counter:
+    def _sentence_keys(self, text: str) -> tuple[tuple[int, int], ...]:
+        """(number, key) of each long sentence (split at ``.!?`` before a space, and at line ends;
+        at least ``repeated_sentences`` words counted by spaces), then (-1, the article's words)."""
+        minimum = self.config.repeated_sentences - 1
+        keys = []
+        total = 0
+        for number, sentence in enumerate(_SENTENCE_RE.split(text)):
+            spaces = sentence.count(" ")
+            total += spaces + 1
+            if spaces >= minimum:
+                raw = sentence.strip().encode("utf-8")
+                keys.append((number, zlib.crc32(raw) << 32 | zlib.adler32(raw)))  # 64 bits: no collisions at millions of sentences
+        keys.append((-1, total))
+        return tuple(keys)
+
+    def _repeated(self, sentences: tuple[tuple[int, int], ...], text: str, lang: str | None) -> Counter:
         """Terms of this article's sentences that an earlier article already carried word for word.
 
         A long sentence shared verbatim by two canonical articles is template (a paywall form, a
         press-wire footer, a promo block) far more often than shared reporting: near-copies are the
         duplicate level's business. The first article keeps the sentence, later ones drop it, so it
-        never adds to their similarity. Sentences (split at ``.!?`` before a space, and at line
-        ends) are matched exactly, as the normaliser left them, and their words counted by spaces:
-        scripts written without spaces are left alone. Only repeated sentences are tokenised.
+        never adds to their similarity. Sentences (``sentences``, from :meth:`_sentence_keys`) are
+        matched exactly, as the normaliser left them, and their words counted by spaces: scripts
+        written without spaces are left alone. Only repeated sentences are tokenised.
         """
-        seen, minimum = self.sentences, self.config.repeated_sentences - 1
-        repeated: list[str] = []
-        total = shared = 0
-        for sentence in _SENTENCE_RE.split(text):
-            spaces = sentence.count(" ")
-            total += spaces + 1
-            if spaces < minimum:
-                continue
-            raw = sentence.strip().encode("utf-8")
-            key = zlib.crc32(raw) << 32 | zlib.adler32(raw)  # 64 bits: no collisions at millions of sentences
+        seen = self.sentences
+        repeated: list[int] = []
+        for number, key in sentences[:-1]:
             if key in seen:
-                repeated.append(sentence)
-                shared += spaces + 1
+                repeated.append(number)
             else:
                 seen.add(key)
-        # Mostly an earlier article: a copy, not a page with some template in it; keep it whole.
-        if not repeated or shared > self.config.repeated_share * total:
+        if not repeated:
             return Counter()
-        return self.term_counts("\n".join(repeated), lang)
+        parts = _SENTENCE_RE.split(text)
+        shared = sum(parts[n].count(" ") + 1 for n in repeated)
+        # Mostly an earlier article: a copy, not a page with some template in it; keep it whole.
+        if shared > self.config.repeated_share * sentences[-1][1]:
+            return Counter()
+        return self.term_counts("\n".join(parts[n] for n in repeated), lang)
 
 
 _SENTENCE_RE = re.compile(r"[.!?]\s|\n")

@@ -62,15 +62,23 @@ class SiteLines:
     sites: dict = field(default_factory=dict)
     _seen: set = field(default_factory=set)
 
-    def add(self, site: str | None, text: str) -> bool:
-        """Count the article's lines; False (nothing counted) for an exact copy of an article seen before."""
-        digest = hashlib.blake2b(f"{site}\x00{text}".encode(), digest_size=8).digest()
+    def add(self, site: str | None, text: str, summary: tuple[bytes, frozenset[int]] | None = None) -> bool:
+        """Count the article's lines; False (nothing counted) for an exact copy of an article seen before.
+
+        ``summary``: what :meth:`summary` gives for this site and text, computed ahead (elsewhere).
+        """
+        digest, keys = summary or self.summary(site, text)
         if digest in self._seen:
             return False
         self._seen.add(digest)
-        keys = {line_key(line) for line in text.split("\n") if line.strip() and count_words(line) <= MAX_WORDS}
         self.sites.setdefault(site, _Site()).add(keys)
         return True
+
+    @staticmethod
+    def summary(site: str | None, text: str) -> tuple[bytes, frozenset[int]]:
+        """What :meth:`add` counts of an article: its digest (to know a copy) and its short lines' keys."""
+        digest = hashlib.blake2b(f"{site}\x00{text}".encode(), digest_size=8).digest()
+        return digest, frozenset(line_key(line) for line in text.split("\n") if line.strip() and count_words(line) <= MAX_WORDS)
 
     def enabled(self) -> bool:
         """Whether learning runs: forced on or off, or "auto": some site has enough articles."""

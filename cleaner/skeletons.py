@@ -218,3 +218,22 @@ def is_headline(line: str, words: int | None = None) -> bool:
     """A line that reads like a headline in a list: a few words, no sentence ending it (a question may)."""
     words = count_words(line) if words is None else words
     return 2 <= words <= HEADLINE_MAX_WORDS and not line.rstrip().endswith((".", ",", ";", ":"))
+
+
+class Words:
+    """Word counts of lines (:func:`~cleaner.text.count_words`), counted when first asked for
+    (``counts``: those counted already, line number -> words)."""
+
+    def __init__(self, lines: list[str], counts: dict[int, int] | None = None):
+        self.lines, self.counts = lines, {} if counts is None else counts
+
+    def __getitem__(self, i: int) -> int:
+        if (n := self.counts.get(i)) is None:
+            n = self.counts[i] = count_words(self.lines[i])
+        return n
+
+    def fill(self, numbers) -> dict[int, int]:
+        """Count the lines ``numbers`` now; the counts."""
+        for i in numbers:
+            self[i]  # noqa: B018 - counted into self.counts
+        return self.counts

@@ -18,12 +18,13 @@ from .config import Config
 from .documents import Document
 from .duplicates import DuplicateIndex
 from .engine import Stage
+from .featurizer import Featurizer
 from .fingerprints import Fingerprinter
 from .learn import SiteLines
 from .learned import SiteLearning
 from .stories import StoryIndex, story_id
 from .templates import CODE as TEMPLATE_CODE
-from .templates import SiteTemplates
+from .templates import SiteTemplates, article_layout
 
 
 @dataclass
@@ -125,9 +126,13 @@ class LearnSiteLines(Stage):
         self.lines: SiteLines | None = SiteLines(dataclasses.replace(strip, learn=True) if force else strip)
         self.templates: dict | None = {} if templates and strip.templates else None
 
+    def prepare(self) -> "LayOut":
+        return LayOut(self.name, self.templates is not None)
+
     def observe(self, doc: Document) -> Document:
-        if self.lines.add(doc.site, doc.text) and self.templates is not None:
-            self.templates.setdefault(doc.site, SiteTemplates()).add(doc.text.split("\n"))
+        summary, layout = _taken(doc, self.name) or (None, None)
+        if self.lines.add(doc.site, doc.text, summary) and self.templates is not None:
+            self.templates.setdefault(doc.site, SiteTemplates()).add(doc.text.split("\n"), layout)
         return doc
 
     def finish(self) -> None:
@@ -144,6 +149,29 @@ class LearnSiteLines(Stage):
         self.cleaner.learned = learned
         self.stats.learned = sum(len(keys) for keys in learned.values())
         self.stats.templates = sum(len(s.templates) for s in learned.values())
+
+
+def _taken(doc: Document, name: str):
+    """What the stage ``name``'s preparation left on ``doc`` (None if it did not run), taken off it."""
+    if not doc.prepared:
+        return None
+    value = doc.prepared.pop(name, None)
+    if not doc.prepared:
+        doc.prepared = None
+    return value
+
+
+class LayOut:
+    """:class:`LearnSiteLines`' preparation: an article's line keys (:meth:`SiteLines.summary`) and,
+    when templates are learned, its layout (:func:`~cleaner.templates.article_layout`)."""
+
+    def __init__(self, name: str, templates: bool):
+        self.name, self.templates = name, templates
+
+    def __call__(self, doc: Document) -> Document:
+        layout = article_layout(doc.text.split("\n")) if self.templates else None
+        doc.prepared = {**(doc.prepared or {}), self.name: (SiteLines.summary(doc.site, doc.text), layout)}
+        return doc
 
 
 class GroupDuplicates(Stage):
@@ -195,10 +223,17 @@ class GroupStories(Stage):
         self.stats = stats
         self.story_of: dict[str, str] = {}
 
+    def prepare(self) -> "Featurize":
+        return Featurize(self.name, self.index.config)
+
+    def wants(self, doc: Document) -> bool:
+        return doc.duplicate_of is None
+
     def observe(self, doc: Document) -> Document:
+        prepared = _taken(doc, self.name)
         if doc.duplicate_of is None:
             title = doc.fields.get("title")  # read by the encoder only, when one is configured
-            self.index.add(doc.id, doc.text, lang=doc.lang, date=doc.date, title=title if isinstance(title, str) else None)
+            self.index.add(doc.id, doc.text, lang=doc.lang, date=doc.date, title=title if isinstance(title, str) else None, prepared=prepared)
         return doc
 
     def finish(self) -> None:
@@ -208,4 +243,24 @@ class GroupStories(Stage):
     def apply(self, doc: Document) -> Document:
         key = doc.duplicate_of or doc.id
         doc.story = self.story_of.get(key) or story_id(key)
+        return doc
+
+
+class Featurize:
+    """:class:`GroupStories`' preparation: a canonical article's :meth:`Featurizer.prepare
+    <cleaner.featurizer.Featurizer.prepare>` (tokens, terms, sentence keys), on a featurizer of the
+    step's own (its caches only: the sentences earlier articles carried are the stage's)."""
+
+    def __init__(self, name: str, config):
+        self.name, self.config = name, config
+        self._featurizer: Featurizer | None = None
+
+    def __getstate__(self) -> dict:
+        return {"name": self.name, "config": self.config, "_featurizer": None}  # caches stay where they were made
+
+    def __call__(self, doc: Document) -> Document:
+        if doc.duplicate_of is None:  # the stage wants canonicals only (the engine may send nothing else)
+            if self._featurizer is None:
+                self._featurizer = Featurizer(self.config)
+            doc.prepared = {**(doc.prepared or {}), self.name: self._featurizer.prepare(doc.text, doc.lang, doc.date)}
         return doc

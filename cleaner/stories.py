@@ -42,7 +42,7 @@ from collections import Counter
 from .clustering import average_linkage, mean_pair_score
 from .config import StoryConfig
 from .errors import ConfigError
-from .featurizer import Featurizer, StoryFeatures, parse_day  # noqa: F401  (re-exported: index, tests)
+from .featurizer import Featurizer, Prepared, StoryFeatures, parse_day  # noqa: F401  (re-exported: index, tests)
 from .fingerprints import permutations, premix
 from .terms import DocFrequencies, cosine, idf, term_weights
 
@@ -138,14 +138,19 @@ class StoryIndex:
 
     # ------------------------------------------------------------------ add
 
-    def add(self, doc_id: str, text: str, *, lang: str | None = None, date: str | None = None, title: str | None = None) -> None:
+    def add(self, doc_id: str, text: str, *, lang: str | None = None, date: str | None = None, title: str | None = None, prepared: Prepared | None = None) -> None:
         """Add one cleaned article. Adding an id twice replaces nothing: it is an error.
 
         ``title`` is only read by the encoder (title and lead, ``encoder_chars`` in all).
+        ``prepared``: :meth:`Featurizer.prepare` of this text, language and date, made ahead
+        (elsewhere, by a featurizer of the same configuration); the result is the same.
         """
         if doc_id in self._pos:
             raise ConfigError(f"story index already has a document {doc_id!r}; ids must be unique")
-        features = self.featurizer.features(text, lang, date)
+        if prepared is None:
+            features = self.featurizer.features(text, lang, date)
+        else:
+            features = self.featurizer.complete(prepared, text)
         self.df.add(features.terms)
         self._record(doc_id, features.counts, features.lang, features.day)
         if self.leads is not None:

@@ -44,9 +44,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .skeletons import _NONE, _gate_keys, _mostly_constant, elements, is_headline, skeleton_keys
+from .skeletons import _NONE, Words, _gate_keys, _mostly_constant, elements, is_headline, skeleton_keys
 from .strip import _SENTENCE_END, BODY_MIN_WORDS, is_body_line
-from .text import count_words
 
 #: The code template removals carry (described in :mod:`cleaner.codes`).
 CODE = "TPL001"
@@ -211,11 +210,11 @@ class SiteTemplates:
     waiting: dict = field(default_factory=dict, repr=False)  # waiting line id -> what _count needs
     _waiting_id: int = field(default=0, repr=False)
 
-    def add(self, lines: list[str]) -> None:
+    def add(self, lines: list[str], layout: tuple | None = None) -> None:
+        """Count an article's lines. ``layout``: what :func:`article_layout` gives for them, computed ahead."""
         self.articles += 1
-        stripped = [s for s in (line.strip() for line in lines) if s]
-        words = _Words(stripped)
-        first, last = _bounds(stripped, words)
+        stripped, counts, first, last = layout or article_layout(lines)
+        words = Words(stripped, counts)
         bucket = (self.articles - 1) // _BUCKET
         title = None  # the words of the article's title (first line), for sentence-like lines
         for i, line in enumerate(stripped):
@@ -326,17 +325,14 @@ class SiteTemplates:
         return out
 
 
-class _Words:
-    """Word counts of lines, counted when first asked for."""
-
-    def __init__(self, lines: list[str]):
-        self.lines, self.counts = lines, {}
-
-    def __getitem__(self, i: int) -> int:
-        n = self.counts.get(i)
-        if n is None:
-            n = self.counts[i] = count_words(self.lines[i])
-        return n
+def article_layout(lines: list[str]) -> tuple[list[str], dict[int, int], int, int]:
+    """What :meth:`SiteTemplates.add` reads before it counts (a pure function, so it may run in another
+    process): the non-blank lines stripped, word counts (line -> words), the first and last body line."""
+    stripped = [s for s in (line.strip() for line in lines) if s]
+    words = Words(stripped)
+    first, last = _bounds(stripped, words)
+    looked_at = (i for i, line in enumerate(stripped) if i and not (first <= i <= last and EDGE <= i < len(stripped) - TAIL_EDGE) and len(line) <= _MAX_CHARS)
+    return stripped, words.fill(looked_at), first, last
 
 
 def _bounds(lines: list[str], words) -> tuple[int, int]:
