@@ -77,7 +77,13 @@ def _apply(steps: Sequence[Step], doc: Document) -> Document:
 
 class Engine:
     """Runs plans. :meth:`map` runs steps over a stream, in order; :meth:`execute` runs a whole plan.
-    An engine that holds resources (a cluster) frees them in :meth:`close`; engines are context managers."""
+    An engine that holds resources (a cluster) frees them in :meth:`close`; engines are context managers.
+
+    ``prepares``: whether stages' preparations run as steps (:meth:`Stage.prepare`); an engine that
+    runs every step in its own process gains nothing by it, and ``observe`` then computes only for
+    the documents it needs (not for an exact copy it skips)."""
+
+    prepares = True
 
     def close(self) -> None:
         """Free what the engine holds (nothing, for this one)."""
@@ -104,7 +110,7 @@ class Engine:
         for item in plan:
             if isinstance(item, Stage):
                 if not stages:  # the first stage of a group: its preparation runs with the steps before it
-                    steps += _preparation(item)
+                    steps += self._preparation(item)
                 if steps:
                     stream, steps = self.map(steps, stream), []
                 stages.append(item)
@@ -119,6 +125,10 @@ class Engine:
         if steps:
             stream = self.map(steps, stream)
         return _counted(stream, progress, joined([*names, WRITING]), seen)
+
+    def _preparation(self, stage: Stage) -> list[Step]:
+        step = stage.prepare() if self.prepares else None
+        return [] if step is None else [step]
 
     def _map_wanted(self, steps: Sequence[Step], docs: Iterable[Document], wanted: Callable[[Document], bool]) -> Iterator[Document]:
         """:meth:`map` of ``steps`` over the documents ``wanted`` says they have work for; the others
@@ -158,7 +168,7 @@ class Engine:
             for n, stage in enumerate(stages[1:], 1):
                 progress.phase(phase_of(stage), count)
                 before = stages[:n]
-                for doc in self._map_wanted(_preparation(stage), (_through(before, doc) for doc in spool), stage.wants):
+                for doc in self._map_wanted(self._preparation(stage), (_through(before, doc) for doc in spool), stage.wants):
                     stage.observe(doc)
                     progress.advance()
                 stage.finish()
@@ -174,11 +184,6 @@ class _Skipping:
 
     def __call__(self, doc: Document | None) -> Document | None:
         return None if doc is None else _apply(self.steps, doc)
-
-
-def _preparation(stage: Stage) -> list[Step]:
-    step = stage.prepare()
-    return [] if step is None else [step]
 
 
 def _through(stages: Sequence[Stage], doc: Document) -> Document:
@@ -261,6 +266,7 @@ class LocalEngine(Engine):
 
     def __init__(self, jobs: int = 1, batch: int = 256):
         self.jobs, self.batch = max(1, jobs), batch
+        self.prepares = self.jobs > 1
 
     def map(self, steps: Sequence[Step], docs: Iterable[Document]) -> Iterator[Document]:
         if self.jobs == 1 or not steps:
