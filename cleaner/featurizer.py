@@ -146,10 +146,12 @@ class Featurizer:
         another process, on its own featurizer, and :meth:`complete` then finishes it here, in
         input order. The ``shown`` forms it found first go along in ``Prepared.shown``."""
         fresh = self._fresh = []
-        lang = lang or self._guesser.guess(text)
-        terms = self.term_counts(text, lang)
+        try:
+            lang = lang or self._guesser.guess(text)
+            terms = self.term_counts(text, lang)
+        finally:
+            self._fresh = None
         sentences = self._sentence_keys(text) if self.remember else ()
-        self._fresh = None
         return Prepared(lang, parse_day(date), terms, self._selected(terms, lang), sentences, fresh)
 
     def complete(self, prepared: Prepared, text: str) -> StoryFeatures:
