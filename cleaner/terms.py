@@ -189,10 +189,15 @@ class LanguageGuesser:
 
     def guess(self, text: str) -> str | None:
         sample = text[: self.sample_chars]
-        scripts = Counter(_script(ch) for ch in sample if ch.isalpha())
-        if not scripts:
-            return None
-        script = scripts.most_common(1)[0][0]
+        if sample.isascii():  # every ASCII letter is Latin: no character to look at one by one
+            if not any(map(str.isalpha, sample)):
+                return None
+            scripts, script = Counter(), "latin"
+        else:
+            scripts = Counter(_script(ch) for ch in sample if ch.isalpha())
+            if not scripts:
+                return None
+            script = scripts.most_common(1)[0][0]
         if script in ("han", "kana"):
             return "ja" if scripts["kana"] > 0.1 * (scripts["han"] + scripts["kana"]) else "zh"
         langs = self.candidates.get(script)

@@ -129,26 +129,33 @@ class _Blobs:
         if self.folder is not None:
             self.folder.cleanup()
 
+    #: Blob names written to git ahead of reading their contents: one round trip per group, not per
+    #: file. 128 names (at most 65 bytes each) stay under any pipe's buffer, so writing them never
+    #: waits for git, which may be blocked writing contents no one reads yet.
+    AHEAD = 128
+
     def fetch(self, batch: list[_Change]) -> list[_Change]:
         """The batch with each committed file's content copied out (``file`` is then the copy)."""
-        out = []
-        for number, change in enumerate(batch):
-            if change.blob is None:
-                out.append(change)
-                continue
-            if self.proc is None:
-                self.folder = tempfile.TemporaryDirectory(prefix="cleaner-index-")
-                command = ["git", "-C", str(self.top), "cat-file", "--batch"]
-                self.proc = subprocess.Popen(command, env=_git_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            copy = Path(self.folder.name) / str(number) / change.file.name
-            copy.parent.mkdir(exist_ok=True)
-            self._copy(change, copy)
-            out.append(dataclasses.replace(change, file=copy))
+        out = list(batch)
+        wanted = [n for n, change in enumerate(batch) if change.blob is not None]
+        if wanted and self.proc is None:
+            self.folder = tempfile.TemporaryDirectory(prefix="cleaner-index-")
+            command = ["git", "-C", str(self.top), "cat-file", "--batch"]
+            self.proc = subprocess.Popen(command, env=_git_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        for start in range(0, len(wanted), self.AHEAD):
+            group = wanted[start : start + self.AHEAD]
+            self.proc.stdin.write(b"".join(batch[n].blob.encode("ascii") + b"\n" for n in group))
+            self.proc.stdin.flush()
+            for number in group:
+                change = batch[number]
+                copy = Path(self.folder.name) / str(number) / change.file.name
+                copy.parent.mkdir(exist_ok=True)
+                self._copy(change, copy)
+                out[number] = dataclasses.replace(change, file=copy)
         return out
 
     def _copy(self, change: _Change, dest: Path) -> None:
-        self.proc.stdin.write(change.blob.encode("ascii") + b"\n")
-        self.proc.stdin.flush()
+        """Read the content git writes for ``change`` (its name was written before) into ``dest``."""
         header = self.proc.stdout.readline().split()
         if len(header) != 3 or header[1] != b"blob":
             raise CorpusIndexError(f"{change.shown}: cannot read the committed file from git ({b' '.join(header).decode(errors='replace')})")
