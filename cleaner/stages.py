@@ -132,7 +132,8 @@ class LearnSiteLines(Stage):
     def observe(self, doc: Document) -> Document:
         summary, layout = _taken(doc, self.name) or (None, None)
         if self.lines.add(doc.site, doc.text, summary) and self.templates is not None:
-            self.templates.setdefault(doc.site, SiteTemplates()).add(doc.text.split("\n"), layout)
+            layout = layout or article_layout(doc.text.split("\n"))
+            self.templates.setdefault(doc.site, SiteTemplates()).add(layout[0], layout)
         return doc
 
     def finish(self) -> None:

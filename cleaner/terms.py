@@ -163,6 +163,16 @@ def _script(ch: str) -> str:
     return "other"
 
 
+def main_script(sample: str) -> tuple[str | None, Counter]:
+    """The script most of the letters of ``sample`` are in (None: no letter), and the letters per
+    script. An ASCII sample is Latin: its letters are not looked at one by one (their counts are
+    then left out, as only Han and Kana text reads them)."""
+    if sample.isascii():
+        return ("latin" if any(map(str.isalpha, sample)) else None), Counter()
+    scripts = Counter(_script(ch) for ch in sample if ch.isalpha())
+    return (scripts.most_common(1)[0][0] if scripts else None), scripts
+
+
 @dataclass
 class LanguageGuesser:
     """Cheap language guess: script first, then top-300 word share among that script's candidates.
@@ -189,15 +199,9 @@ class LanguageGuesser:
 
     def guess(self, text: str) -> str | None:
         sample = text[: self.sample_chars]
-        if sample.isascii():  # every ASCII letter is Latin: no character to look at one by one
-            if not any(map(str.isalpha, sample)):
-                return None
-            scripts, script = Counter(), "latin"
-        else:
-            scripts = Counter(_script(ch) for ch in sample if ch.isalpha())
-            if not scripts:
-                return None
-            script = scripts.most_common(1)[0][0]
+        script, scripts = main_script(sample)
+        if script is None:
+            return None
         if script in ("han", "kana"):
             return "ja" if scripts["kana"] > 0.1 * (scripts["han"] + scripts["kana"]) else "zh"
         langs = self.candidates.get(script)
