@@ -62,89 +62,126 @@ def average_linkage(
     neighbouring clusters (the earliest) are scored against the merged one, so that a cluster
     that meets most of a dense corpus does not cost a pass over it at every merge.
     """
+    # Cluster state exists only for articles that merge (most articles never do): a singleton's
+    # members, sum, span and languages are read off its own vector, date and language.
     n = len(vectors)
-    members = {i: [i] for i in range(n)}
-    sums: dict[int, dict[str, float]] = {i: dict(vectors[i]) for i in range(n)}
-    span = {i: (days[i], days[i]) for i in range(n)}
-    neighbours: dict[int, set[int]] = {i: set() for i in range(n)}
+    members: dict[int, list[int]] = {}  # root -> members, for clusters of two or more
+    absorbed = bytearray(n)  # 1 once an article's cluster merged into an earlier one
+    sums: dict[int, dict[str, float]] = {}  # root -> sum of member vectors (a copy, owned here)
+    spans: dict[int, Span] = {}
+    neighbours: dict[int, set[int]] = {}
     heap: list[tuple[float, int, int, int, int]] = []
     version = [0] * n
     semantic = dense is not None
-    if semantic:
-        import numpy as np
+    import numpy as np
 
-        dsums = {i: dense[i].astype(np.float64) for i in range(n)}
-        tongues = {i: Counter([langs[i]]) for i in range(n)}
-        by_lang = {i: {langs[i]: sums[i]} for i in range(n)}  # term sums per language (same dicts)
-        pair_dense = np.einsum("ij,ij->i", dense[[i for i, _ in pairs]], dense[[j for _, j in pairs]]) if pairs else []
+    index = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    if semantic:
+        dsums: dict = {}
+        tongues: dict[int, Counter] = {}
+        by_lang: dict[int, dict] = {}  # root -> term sums per language (owned copies)
+        pair_dense = _pair_dots(dense, index)
+
+    def size(a: int) -> int:
+        group = members.get(a)
+        return 1 if group is None else len(group)
+
+    def span(a: int) -> Span:
+        return spans.get(a) or (days[a], days[a])
 
     def score(a: int, b: int) -> float:
         """Mean score over all cross pairs of clusters ``a`` and ``b``."""
-        size = len(members[a]) * len(members[b])
+        pairs_ab = size(a) * size(b)
         if not semantic:
-            return cosine(sums[a], sums[b]) / size
-        la, lb = by_lang[a], by_lang[b]
+            return cosine(sums.get(a) or vectors[a], sums.get(b) or vectors[b]) / pairs_ab
+        la, lb = by_lang.get(a) or {langs[a]: vectors[a]}, by_lang.get(b) or {langs[b]: vectors[b]}
         lexical = sum(cosine(v, lb[lang]) for lang, v in la.items() if lang in lb)
-        ta, tb = tongues[a], tongues[b]
-        apart = size - sum(m * tb.get(lang, 0) for lang, m in ta.items())
-        return ((1.0 - weight) * lexical + weight * float(dsums[a] @ dsums[b]) + cross_offset * apart) / size
+        ta, tb = tongues.get(a) or Counter([langs[a]]), tongues.get(b) or Counter([langs[b]])
+        apart = pairs_ab - sum(m * tb.get(lang, 0) for lang, m in ta.items())
+        da = dsums[a] if a in dsums else dense[a].astype(np.float64)
+        db = dsums[b] if b in dsums else dense[b].astype(np.float64)
+        return ((1.0 - weight) * lexical + weight * float(da @ db) + cross_offset * apart) / pairs_ab
 
     # A cheap first pass in numpy over all pairs, then the exact score (the one the rest uses) only
     # for pairs that may reach the threshold: most candidates fall far below it.
-    rough = rough_cosines(vectors, pairs)
+    rough = rough_cosines(vectors, index)
     floor = threshold - _SLACK
-    for p, (i, j) in enumerate(pairs):
+    if semantic:
+        codes: dict = {}
+        tongue = np.array([codes.setdefault(lang, len(codes)) for lang in langs], dtype=np.int64)
+        same = tongue[index[:, 0]] == tongue[index[:, 1]]
+        first = np.where(same, (1.0 - weight) * rough + weight * pair_dense, weight * pair_dense + cross_offset)
+    else:
+        first = rough
+    for p in np.flatnonzero(first >= floor).tolist():  # most candidates fall far below: never visited
+        i, j = int(index[p, 0]), int(index[p, 1])
         if not semantic:
-            if rough[p] < floor:
-                continue
             s = cosine(vectors[i], vectors[j])
         elif langs[i] == langs[j]:
-            if (1.0 - weight) * rough[p] + weight * float(pair_dense[p]) < floor:
-                continue
             s = (1.0 - weight) * cosine(vectors[i], vectors[j]) + weight * float(pair_dense[p])
         else:
             s = weight * float(pair_dense[p]) + cross_offset
         if s >= threshold:
-            neighbours[i].add(j)
-            neighbours[j].add(i)
+            neighbours.setdefault(i, set()).add(j)
+            neighbours.setdefault(j, set()).add(i)
             heap.append((-s, i, j, 0, 0))
     heapq.heapify(heap)
 
     while heap:
         _, a, b, va, vb = heapq.heappop(heap)
-        if a not in members or b not in members or version[a] != va or version[b] != vb:
+        if absorbed[a] or absorbed[b] or version[a] != va or version[b] != vb:
             continue
         # a < b always: the merged cluster keeps the earlier root.
-        members[a].extend(members.pop(b))
-        members[a].sort()
+        group = members.setdefault(a, [a])
+        group.extend(members.pop(b, None) or [b])
+        group.sort()
+        absorbed[b] = 1
         if semantic:
-            dsums[a] += dsums.pop(b)
-            tongues[a] += tongues.pop(b)
-            la = by_lang[a]
-            for lang, sb in by_lang.pop(b).items():
+            if a not in dsums:
+                dsums[a] = dense[a].astype(np.float64)
+            dsums[a] += dsums.pop(b) if b in dsums else dense[b].astype(np.float64)
+            tongues[a] = (tongues.get(a) or Counter([langs[a]])) + (tongues.pop(b, None) or Counter([langs[b]]))
+            la = by_lang.get(a)
+            if la is None:
+                la = by_lang[a] = {langs[a]: dict(vectors[a])}
+            for lang, sb in (by_lang.pop(b, None) or {langs[b]: vectors[b]}).items():
                 sa = la.setdefault(lang, {})
                 for t, w in sb.items():
                     sa[t] = sa.get(t, 0.0) + w
-            sums.pop(b)
         else:
-            sa, sb = sums[a], sums.pop(b)
-            for t, w in sb.items():
+            sa = sums.get(a)
+            if sa is None:
+                sa = sums[a] = dict(vectors[a])
+            for t, w in (sums.pop(b, None) or vectors[b]).items():
                 sa[t] = sa.get(t, 0.0) + w
-        span[a] = _merge_span(span[a], span.pop(b))
+        spans[a] = _merge_span(span(a), span(b))
+        spans.pop(b, None)
         version[a] += 1
-        nb = (neighbours[a] | neighbours.pop(b)) - {a, b}
+        nb = (neighbours.get(a, set()) | neighbours.pop(b, set())) - {a, b}
         neighbours[a] = nb
         for c in nb:
             neighbours[c].discard(b)
             neighbours[c].add(a)
         for c in sorted(nb)[:max_rescored]:
-            if _too_wide(_merge_span(span[a], span[c]), window_days):
+            if _too_wide(_merge_span(span(a), span(c)), window_days):
                 continue
             s = score(a, c)
             if s >= threshold:
                 x, y = min(a, c), max(a, c)
                 heapq.heappush(heap, (-s, x, y, version[x], version[y]))
-    return [members[root] for root in sorted(members)]
+    return [members.get(i) or [i] for i in range(n) if not absorbed[i]]
+
+
+def _pair_dots(dense, index):
+    """The dot product of each pair's two dense rows, a chunk of pairs at a time (a row copy per
+    pair and side would otherwise cost 4 KB a pair at once)."""
+    import numpy as np
+
+    out = np.empty(len(index))
+    for start in range(0, len(index), _CHUNK):
+        part = index[start : start + _CHUNK]
+        out[start : start + len(part)] = np.einsum("ij,ij->i", dense[part[:, 0]], dense[part[:, 1]])
+    return out
 
 
 #: Rounding error allowed between :func:`rough_cosines` and :func:`cleaner.terms.cosine` (both sum at
@@ -162,10 +199,13 @@ def rough_cosines(vectors: Sequence[dict[str, float]], pairs: Sequence[tuple[int
     """
     import numpy as np
 
-    if not pairs:
+    if len(pairs) == 0:
         return np.zeros(0)
     from scipy.sparse import csr_matrix
 
+    if hasattr(vectors, "csr"):  # packed vectors (cleaner.stories) carry their matrix
+        matrix = vectors.csr()
+        return _pair_products(matrix, pairs)
     columns: dict[str, int] = {}
     setdefault = columns.setdefault
     indptr = [0]
@@ -176,6 +216,12 @@ def rough_cosines(vectors: Sequence[dict[str, float]], pairs: Sequence[tuple[int
         data.extend(vec.values())
         indptr.append(len(indices))
     matrix = csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)), shape=(len(vectors), max(1, len(columns))))
+    return _pair_products(matrix, pairs)
+
+
+def _pair_products(matrix, pairs):
+    import numpy as np
+
     index = np.asarray(pairs, dtype=np.int64)
     out = np.empty(len(index))
     for start in range(0, len(index), _CHUNK):  # in chunks: the row copies cost ~400 bytes a pair

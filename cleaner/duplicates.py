@@ -11,7 +11,7 @@ Fingerprints (:mod:`cleaner.fingerprints`) go into a :class:`DuplicateIndex`;
 :meth:`DuplicateIndex.assign` then visits the articles in canonical order (earliest ``date``
 first when known, then input order). Each article
 
-1. finds **candidates** among the canonical articles seen so far: MinHash LSH (:class:`Buckets`,
+1. finds **candidates** among the canonical articles seen so far: MinHash LSH (:class:`cleaner.lsh.FixedBuckets`,
    banded as datasketch's MinHashLSH optimises it) over the word-bigram signatures, tuned for a Jaccard of ``candidate_threshold`` (0.25; a copy with a fifth of its
    words edited keeps about 0.45), and over the lead signatures (its first ``lead`` tokens, which a
    truncated copy shares); a candidate whose estimated Jaccard is below both thresholds is dropped;
@@ -24,8 +24,9 @@ first when known, then input order). Each article
 
 Only canonicals enter the LSH indexes, so a copy of a copy points at the same canonical and
 groups cannot grow by chains; the result does not depend on how many processes computed the
-fingerprints. Memory per article is its fingerprint (at most 2.7 KB of arrays at the defaults),
-plus, per canonical, one bucket entry per band (50 at the defaults, about 4 KB in all).
+fingerprints. Memory per article is its fingerprint, kept as bytes (at most 2.7 KB at the defaults) and
+decoded only while it is compared, plus 4 bytes per band (50 at the defaults) and, per canonical,
+4 bytes per band whose key another article shares.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Iterable
 
 from .config import DuplicateConfig
 from .fingerprints import Fingerprint, Fingerprinter, alignment, jaccard
+from .lsh import FixedBuckets
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class Match:
 
     canonical: str | None
     score: float | None = None
+
+
+#: The match of every canonical article (one shared object: a result holds one per article).
+_CANONICAL = Match(None)
 
 
 def canonical_key(order: int, date: str | None) -> tuple:
@@ -66,52 +72,6 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
     tuned = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return tuned.b, tuned.r
-
-
-class Buckets:
-    """LSH buckets over MinHash values cut into ``bands`` slices of ``rows`` values: two value arrays
-    share a bucket when one of their slices is equal, exactly as in datasketch's ``MinHashLSH`` with
-    the same ``(bands, rows)``. Kept compactly: one dict for all bands, whose key is the slice's bits
-    (exact, no hash collision) with the band number, and whose value is the slot of the one article
-    in that bucket or a list of slots. Measured (tracemalloc, 5,000 canonicals, 42 bands of 3 rows):
-    about 85 bytes per band and article with the key, against 300 in ``MinHashLSH``'s storage
-    (a bytes key, a set of ids and a reverse list per band)."""
-
-    def __init__(self, bands: int, rows: int):
-        self.bands, self.rows = bands, rows
-        self._shift = max(1, (bands - 1).bit_length())  # bits of the band number below the slice's
-        self._table: dict[int, int | list[int]] = {}
-
-    def keys(self, values) -> list[int]:
-        """The bucket key of each band of ``values`` (uint32 MinHash values)."""
-        raw, width = values[: self.bands * self.rows].astype("<u4").tobytes(), 4 * self.rows
-        shift = self._shift
-        return [int.from_bytes(raw[band * width : (band + 1) * width], "little") << shift | band for band in range(self.bands)]
-
-    def query(self, keys: list[int]) -> set[int]:
-        """The slots of everything sharing a bucket with these keys."""
-        found: set[int] = set()
-        table = self._table
-        for key in keys:
-            hit = table.get(key)
-            if hit is None:
-                continue
-            if type(hit) is list:
-                found.update(hit)
-            else:
-                found.add(hit)
-        return found
-
-    def insert(self, keys: list[int], slot: int) -> None:
-        table = self._table
-        for key in keys:
-            hit = table.get(key)
-            if hit is None:
-                table[key] = slot
-            elif type(hit) is list:
-                hit.append(slot)
-            else:
-                table[key] = [hit, slot]
 
 
 class DuplicateIndex:
@@ -140,25 +100,50 @@ class DuplicateIndex:
 
     def assign(self) -> dict[str, Match]:
         """Every added id -> its :class:`Match`."""
-        whole, leads = Buckets(*self.banding()), Buckets(*self.banding(lead=True))
-        canon: list[tuple[str, Fingerprint, tuple]] = []  # the canonicals in the buckets, by slot
-        seen: set[str] = set()
+        import numpy as np
+
+        (bands, rows), (lead_bands, lead_rows) = self.banding(), self.banding(lead=True)
+        order = sorted(range(len(self._entries)), key=lambda k: self._entries[k][0])
         result: dict[str, Match] = {}
-        for key, doc_id, packed in sorted(self._entries, key=lambda e: e[0]):
-            if packed is None:
-                result[doc_id] = Match(None)
-                continue
-            fp = Fingerprint.from_bytes(packed)
-            keys, lead_keys = whole.keys(fp.signature), leads.keys(fp.lead)
-            candidates = whole.query(keys) | leads.query(lead_keys)
-            best = self.best(fp, (canon[slot] for slot in candidates))
-            result[doc_id] = best or Match(None)
+        visited = []  # entries with words, in canonical order; an article's number is its row here
+        for k in order:
+            if self._entries[k][2] is None:
+                result[self._entries[k][1]] = _CANONICAL
+            else:
+                visited.append(k)
+        # every article's band keys first (the buckets are laid out once: see cleaner.lsh), then
+        # the visit, decoding a fingerprint from its bytes only when it is compared
+        whole_keys = np.empty((len(visited), bands, rows), dtype=np.uint32)
+        lead_keys = np.empty((len(visited), lead_bands, lead_rows), dtype=np.uint32)
+        for row, k in enumerate(visited):
+            fp = Fingerprint.from_bytes(self._entries[k][2])
+            whole_keys[row] = fp.signature[: bands * rows].reshape(bands, rows)
+            lead_keys[row] = fp.lead[: lead_bands * lead_rows].reshape(lead_bands, lead_rows)
+        whole = FixedBuckets(whole_keys if rows > 1 else whole_keys[:, :, 0])
+        leads = FixedBuckets(lead_keys if lead_rows > 1 else lead_keys[:, :, 0])
+        del whole_keys, lead_keys
+        entries = self._entries
+        seen: set[str] = set()
+
+        def canonical(row: int) -> tuple[str, Fingerprint, tuple]:
+            key, doc_id, packed = entries[visited[row]]
+            return doc_id, Fingerprint.from_bytes(packed), key
+
+        for row, k in enumerate(visited):
+            key, doc_id, packed = entries[k]
+            mine, mine_lead = whole.row(row), leads.row(row)
+            candidates: set[int] = set()
+            for g in mine:
+                candidates.update(whole.members(g))
+            for g in mine_lead:
+                candidates.update(leads.members(g))
+            best = self.best(Fingerprint.from_bytes(packed), (canonical(r) for r in candidates)) if candidates else None
+            result[doc_id] = best or _CANONICAL
             if best is None and doc_id not in seen and len(candidates) < self.config.max_candidates:
                 # a canonical that already meets max_candidates others stays out of the buckets: no
                 # bucket grows past that size, so no query costs more than bands * max_candidates
-                whole.insert(keys, len(canon))
-                leads.insert(lead_keys, len(canon))
-                canon.append((doc_id, fp, key))
+                whole.join(mine, row)
+                leads.join(mine_lead, row)
                 seen.add(doc_id)
         return result
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .config import StoryConfig
 from .errors import ConfigError
+from .lsh import KeySet
 from .terms import Background, LanguageGuesser, term_form, tokenize
 
 
@@ -81,7 +82,7 @@ class Featurizer:
     def __init__(self, config: StoryConfig, *, remember: bool = True):
         self.config = config
         self.remember = remember and config.repeated_sentences > 0
-        self.sentences: set[int] = set()
+        self.sentences = KeySet()  # 64-bit keys of the long sentences seen (cleaner.lsh.KeySet)
         self.shown: dict[str, str] = {}
         self._background = Background(doc_length=config.doc_length, wordlist=config.wordlist, term_chars=config.term_chars)
         self._guesser = LanguageGuesser()
@@ -119,6 +120,8 @@ class Featurizer:
         return counts
 
     def _new_form(self, token: str, lang: str | None, forms: dict[str, str]) -> str:
+        if len(forms) >= CACHE_TERMS:  # a cache: a corpus's distinct words grow without end
+            forms.clear()
         form = forms[token] = term_form(token, lang, self.config.term_chars)
         self.shown.setdefault(form, token)
         if self._fresh is not None:
@@ -169,6 +172,8 @@ class Featurizer:
     def _selected(self, counts: Counter, lang: str | None) -> dict[str, int]:
         """At most ``candidate_terms`` of the counts, the most salient."""
         bgp = self._bgp.setdefault(lang, {})
+        if len(bgp) >= CACHE_TERMS:
+            bgp.clear()
         doc_probability = self._background.doc_probability
         for t in counts:
             if t not in bgp:
@@ -223,6 +228,10 @@ class Featurizer:
             return Counter()
         return self.term_counts("\n".join(parts[n] for n in repeated), lang)
 
+
+#: Words and terms the featurizer remembers per language (their terms; their background
+#: probabilities), at most: both are caches, forgotten at once when full (about 30 MB each).
+CACHE_TERMS = 1 << 18
 
 _SENTENCE_RE = re.compile(r"[.!?]\s|\n")
 # E-mail and web addresses, and what may be a telephone number: digits in groups with a "+", "-",

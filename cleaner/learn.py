@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .config import StripConfig
+from .lsh import KeySet
 from .text import count_words
 
 #: The code learned lines are removed under (described in :mod:`cleaner.codes`).
@@ -60,7 +61,7 @@ class SiteLines:
 
     config: StripConfig = field(default_factory=StripConfig)
     sites: dict = field(default_factory=dict)
-    _seen: set = field(default_factory=set)
+    _seen: KeySet = field(default_factory=KeySet)  # the articles' digests, as 64-bit keys
 
     def add(self, site: str | None, text: str, summary: tuple[bytes, frozenset[int]] | None = None) -> bool:
         """Count the article's lines; False (nothing counted) for an exact copy of an article seen before.
@@ -68,9 +69,10 @@ class SiteLines:
         ``summary``: what :meth:`summary` gives for this site and text, computed ahead (elsewhere).
         """
         digest, keys = summary or self.summary(site, text)
-        if digest in self._seen:
+        key = int.from_bytes(digest, "big")
+        if key in self._seen:
             return False
-        self._seen.add(digest)
+        self._seen.add(key)
         self.sites.setdefault(site, _Site()).add(keys)
         return True
 

@@ -37,6 +37,7 @@ import dataclasses
 import hashlib
 import heapq
 import math
+from array import array
 from collections import Counter
 
 from .clustering import average_linkage, mean_pair_score
@@ -44,6 +45,7 @@ from .config import StoryConfig
 from .errors import ConfigError
 from .featurizer import Featurizer, Prepared, StoryFeatures, parse_day  # noqa: F401  (re-exported: index, tests)
 from .fingerprints import permutations, premix
+from .lsh import FixedBuckets, KeySet
 from .terms import DocFrequencies, cosine, idf, term_weights
 
 #: Candidate pairs an article makes with earlier ones, at most: those sharing the most LSH bands of
@@ -59,19 +61,29 @@ def story_id(first_member: str) -> str:
 
 
 def minhashes(term_lists: list[list[str]], num_perm: int, seed: int) -> list[list[int] | None]:
-    """Each term list's MinHash values (None for an empty list), all lists at once with numpy.
+    """Each term list's MinHash values (None for an empty list): :func:`minhash_matrix` as lists."""
+    matrix, full = minhash_matrix(term_lists, num_perm, seed)
+    out: list[list[int] | None] = [None] * len(term_lists)
+    for i in full.tolist():
+        out[i] = matrix[i].tolist()
+    return out
+
+
+def minhash_matrix(term_lists, num_perm: int, seed: int):
+    """All term lists' MinHash values at once with numpy: a ``(lists, num_perm)`` uint32 matrix
+    and the indices of the lists that have terms (the other rows are zero).
 
     Bit for bit what ``datasketch.MinHash(num_perm, seed).update_batch(terms encoded as UTF-8)``
     gives (datasketch 2's default ``affine32`` scheme: SHA-1's first 4 bytes, the MurmurHash3
-    finalizer, then ``a * h + b`` modulo 2^32), without a Python object per article; each distinct
-    term is hashed once.
+    finalizer, then ``a * h + b`` modulo 2^32), without a Python object per article or term; each
+    distinct term is hashed once.
     """
     import numpy as np
 
     a, b = permutations(num_perm, seed)
     codes: dict[str, int] = {}
-    flat: list[int] = []
-    starts: list[int] = []
+    flat = array("I")
+    starts = array("q")
     for terms in term_lists:
         starts.append(len(flat))
         for t in terms:
@@ -79,18 +91,63 @@ def minhashes(term_lists: list[list[str]], num_perm: int, seed: int) -> list[lis
             if h is None:
                 h = codes[t] = int.from_bytes(hashlib.sha1(t.encode("utf-8")).digest()[:4], "little")
             flat.append(h)
-    out: list[list[int] | None] = [None] * len(term_lists)
-    if not flat:
-        return out
-    hv = premix(np.asarray(flat, dtype=np.uint32))
-    lengths = np.diff(np.asarray(starts + [len(flat)]))
-    full = np.flatnonzero(lengths)
-    with np.errstate(over="ignore"):
-        phv = hv[:, None] * a + b  # uint32: the wraparound is the modulo
-    mins = np.minimum.reduceat(phv, np.asarray(starts)[full], axis=0)
-    for i, values in zip(full.tolist(), mins.tolist()):
-        out[i] = values
-    return out
+    matrix = np.zeros((len(term_lists), num_perm), dtype=np.uint32)
+    starts_np = np.frombuffer(starts, dtype=np.int64) if len(starts) else np.zeros(0, dtype=np.int64)
+    full = np.flatnonzero(np.diff(np.append(starts_np, len(flat))))
+    if not len(flat):
+        return matrix, full
+    hv = premix(np.frombuffer(flat, dtype=np.uint32))
+    step = max(1, (1 << 22) // num_perm)  # hashes permuted at once: ~16 MB of uint32 at a time
+    for lo in range(0, len(full), step):
+        rows = full[lo : lo + step]
+        first, last = int(starts_np[rows[0]]), int(starts_np[rows[-1] + 1]) if rows[-1] + 1 < len(starts_np) else len(flat)
+        with np.errstate(over="ignore"):
+            phv = hv[first:last, None] * a + b  # uint32: the wraparound is the modulo
+        matrix[rows] = np.minimum.reduceat(phv, starts_np[rows] - first, axis=0)
+    return matrix, full
+
+
+class _Vectors:
+    """The unit term vectors of all articles, packed: term ids and float64 weights in two flat
+    arrays, rows in input order (about 12 bytes a term, against some 60 in a dict of floats).
+    ``vectors[i]`` is article ``i``'s vector as a dict, terms in weight order."""
+
+    def __init__(self, terms: list[str]):
+        self.terms = terms  # id -> term (shared with the index's vocabulary)
+        self.starts = array("q", [0])
+        self.ids = array("I")
+        self.weights = array("d")
+
+    def append(self, vector: dict[str, int], ids: dict[str, int]) -> None:
+        self.ids.extend(ids[t] for t in vector)
+        self.weights.extend(vector.values())
+        self.starts.append(len(self.ids))
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, i: int) -> dict[str, float]:
+        lo, hi = self.starts[i], self.starts[i + 1]
+        terms = self.terms
+        return {terms[t]: w for t, w in zip(self.ids[lo:hi], self.weights[lo:hi])}
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def heads(self, k: int) -> list[list[str]]:
+        """Each vector's first ``k`` terms (its best ones)."""
+        terms, ids, starts = self.terms, self.ids, self.starts
+        return [[terms[t] for t in ids[starts[i] : min(starts[i] + k, starts[i + 1])]] for i in range(len(self))]
+
+    def csr(self):
+        """The vectors as a scipy CSR matrix, one row each, a column per term id."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix(
+            (np.frombuffer(self.weights, dtype=np.float64), np.frombuffer(self.ids, dtype=np.uint32).astype(np.int64), np.frombuffer(self.starts, dtype=np.int64)),
+            shape=(len(self), max(1, len(self.terms))),
+        )
 
 
 class StoryIndex:
@@ -106,7 +163,10 @@ class StoryIndex:
         self.df = DocFrequencies()
         self._ids: list[str] = []
         self._pos: dict[str, int] = {}
-        self._counts: list[dict[str, int]] = []
+        # per article, its kept term counts packed as (term id, count) pairs; ids in self._terms
+        self._counts: list[array] = []
+        self._term_ids: dict[str, int] = {}
+        self._terms: list[str] = []
         self._langs: list[str | None] = []
         self._days: list[float | None] = []
         self.featurizer = Featurizer(config)
@@ -115,7 +175,7 @@ class StoryIndex:
             from .semantic import Leads
 
             self.leads = Leads(config, encoder)
-        self._vectors: list[dict[str, float]] | None = None
+        self._vectors: _Vectors | None = None
         self._stories: dict[str, list[int]] | None = None
         self._story_of: dict[str, str] | None = None
 
@@ -159,7 +219,16 @@ class StoryIndex:
     def _record(self, doc_id: str, counts: dict[str, int], lang: str | None, day: float | None) -> None:
         self._pos[doc_id] = len(self._ids)
         self._ids.append(doc_id)
-        self._counts.append(counts)
+        ids, terms = self._term_ids, self._terms
+        packed = array("I")
+        for t, n in counts.items():
+            number = ids.get(t)
+            if number is None:
+                number = ids[t] = len(terms)
+                terms.append(t)
+            packed.append(number)
+            packed.append(n)
+        self._counts.append(packed)
         self._langs.append(lang)
         self._days.append(day)
         self._vectors = self._stories = self._story_of = None
@@ -169,12 +238,18 @@ class StoryIndex:
 
     # ------------------------------------------------------------------ vectors
 
-    def _ensure_vectors(self) -> list[dict[str, float]]:
+    def _counts_of(self, i: int) -> dict[str, int]:
+        """Article ``i``'s kept term counts, in the order they were added."""
+        packed, terms = self._counts[i], self._terms
+        return {terms[packed[k]]: packed[k + 1] for k in range(0, len(packed), 2)}
+
+    def _ensure_vectors(self) -> _Vectors:
         if self._vectors is None:
             cfg, df, docs = self.config, self.df.df, self.df.docs
             caches: dict[str | None, dict[str, float]] = {}
-            vectors = []
-            for counts, lang in zip(self._counts, self._langs):
+            vectors = _Vectors(self._terms)
+            for i, lang in enumerate(self._langs):
+                counts = self._counts_of(i)
                 cache = caches.get(lang)
                 if cache is None:
                     cache = caches[lang] = {}
@@ -184,7 +259,7 @@ class StoryIndex:
                     if v is None:
                         v = cache[t] = idf(df.get(t, 0), docs, self.featurizer.background_p(t, lang), cfg.prior_docs)
                     idfs[t] = v
-                vectors.append(term_weights(counts, idfs, cfg.top_terms))
+                vectors.append(term_weights(counts, idfs, cfg.top_terms), self._term_ids)
             self._vectors = vectors
         return self._vectors
 
@@ -224,38 +299,43 @@ class StoryIndex:
 
     # ------------------------------------------------------------------ candidates
 
-    def _candidate_pairs(self) -> list[tuple[int, int]]:
+    def _candidate_pairs(self):
+        """The candidate pairs ``(i, j)``, ``i < j``, as a sorted ``(pairs, 2)`` int64 array."""
+        import numpy as np
+
         cfg = self.config
         vectors = self._ensure_vectors()
-        pairs: set[tuple[int, int]] = set()
+        n = len(vectors)
+        codes = array("q")  # each pair as j * n + i: 8 bytes, sorted later
         # Each article's best terms (a vector's keys are in weight order, ties by term: term_weights).
-        tops = [list(vec)[: cfg.lsh_terms] for vec in vectors]
+        matrix, full = minhash_matrix(vectors.heads(cfg.lsh_terms), cfg.num_perm, cfg.seed)
         rows = cfg.num_perm // cfg.bands
-        tables: list[dict] = [{} for _ in range(cfg.bands)]
-        for i, values in enumerate(minhashes(tops, cfg.num_perm, cfg.seed)):
-            if values is None:
+        keys = matrix[full, : cfg.bands * rows]
+        del matrix
+        groups = FixedBuckets(keys.reshape(len(full), cfg.bands, rows) if rows > 1 else keys)
+        del keys
+        for row, i in enumerate(full.tolist()):
+            if not groups.any[row]:  # no band key it shares with any article: no candidates, no bucket
                 continue
-            keys = [tuple(values[b * rows : (b + 1) * rows]) for b in range(cfg.bands)] if rows > 1 else values
+            mine = groups.row(row)
             shared: dict[int, int] = {}  # earlier article -> bands it shares with this one
-            for key, table in zip(keys, tables):
-                bucket = table.get(key)
-                if bucket is not None:
-                    for j in bucket:
-                        shared[j] = shared.get(j, 0) + 1
+            for g in mine:
+                for j in groups.members(g):
+                    shared[j] = shared.get(j, 0) + 1
             found = shared.keys()
             if len(shared) > CANDIDATES_PER_ARTICLE:  # the most similar best-term sets, earliest on ties
                 found = heapq.nsmallest(CANDIDATES_PER_ARTICLE, shared, key=lambda j: (-shared[j], j))
-            for j in found:
-                pairs.add((j, i))
+            codes.extend(j * n + i for j in found)
             if len(shared) < cfg.max_candidates:  # bounded buckets: see StoryConfig.max_candidates
-                for key, table in zip(keys, tables):
-                    table.setdefault(key, []).append(i)
-        if self.semantic and len(vectors) > 1:
+                groups.join(mine, i)
+        flat = np.frombuffer(codes, dtype=np.int64) if len(codes) else np.zeros(0, dtype=np.int64)
+        if self.semantic and n > 1:
             from .semantic import nearest_neighbours
 
             lo, hi, _ = nearest_neighbours(self.leads.matrix(), cfg.semantic_neighbours)
-            pairs.update(zip(lo.tolist(), hi.tolist()))
-        return sorted(pairs)
+            flat = np.concatenate((flat, lo.astype(np.int64) * n + hi))
+        flat = np.unique(flat)
+        return np.stack((flat // max(n, 1), flat % max(n, 1)), axis=1)
 
     # ------------------------------------------------------------------ clustering
 
@@ -273,7 +353,12 @@ class StoryIndex:
 
     def _cluster(self) -> None:
         vectors = self._ensure_vectors()
-        pairs = [(i, j) for i, j in self._candidate_pairs() if not self._apart(i, j)]
+        pairs = self._candidate_pairs()
+        if self.config.window_days and len(pairs):
+            import numpy as np
+
+            days = np.array([np.nan if d is None else d for d in self._days], dtype=np.float64)
+            pairs = pairs[~(np.abs(days[pairs[:, 0]] - days[pairs[:, 1]]) > self.config.window_days)]  # undated: never apart
         groups = average_linkage(vectors, pairs, self._days, threshold=self.threshold, window_days=self.config.window_days, max_rescored=self.config.max_candidates, **self._semantic_args())
         self._stories = {}
         self._story_of = {}
@@ -345,13 +430,14 @@ class StoryIndex:
     def to_state(self) -> dict:
         """Plain, JSON-able state: config, corpus document frequencies, one small record per article
         (with an encoder, its vector too), and the words that terms are shown as."""
-        kept = set().union(*self._counts) if self._counts else set()
+        counts = [self._counts_of(i) for i in range(len(self._ids))]
+        kept = set().union(*counts) if counts else set()
         state = {
             "config": dataclasses.asdict(self.config),
             "df": self.df.to_state(),
             "docs": [
                 {"id": d, "terms": c, "lang": l, "day": day}
-                for d, c, l, day in zip(self._ids, self._counts, self._langs, self._days)
+                for d, c, l, day in zip(self._ids, counts, self._langs, self._days)
             ],
             "sentences": sorted(self.featurizer.sentences),
             "shown": {t: w for t, w in self.featurizer.shown.items() if t in kept and t != w},
@@ -369,7 +455,7 @@ class StoryIndex:
         for doc in state["docs"]:
             counts = {str(t): int(n) for t, n in doc["terms"].items()}
             index._record(doc["id"], counts, doc["lang"], doc["day"])
-        index.featurizer.sentences = {int(k) for k in state.get("sentences", ())}
+        index.featurizer.sentences = KeySet(int(k) for k in state.get("sentences", ()))
         index.featurizer.shown.update({str(t): str(w) for t, w in state.get("shown", {}).items()})
         if "vectors" in state:
             index.leads.restore(state["vectors"])

@@ -262,12 +262,13 @@ def test_fingerprint_minhash_values_are_datasketch_update_batch_values():
 
 
 def test_buckets_find_what_datasketch_minhashlsh_finds():
-    """The compact buckets answer every query as datasketch's MinHashLSH with the same banding."""
+    """The fixed buckets answer every query as datasketch's MinHashLSH with the same banding."""
     import numpy as np
     from datasketch import LeanMinHash, MinHashLSH
 
-    from cleaner.duplicates import Buckets, DuplicateIndex
+    from cleaner.duplicates import DuplicateIndex
     from cleaner.fingerprints import SCHEME
+    from cleaner.lsh import FixedBuckets
 
     rng = np.random.default_rng(5)
     bands, rows = DuplicateIndex().banding()
@@ -279,18 +280,20 @@ def test_buckets_find_what_datasketch_minhashlsh_finds():
         changed = rng.random(128) < rng.uniform(0.3, 0.95)
         values[changed] = rng.integers(0, 2**32, changed.sum(), dtype=np.uint64).astype(np.uint32)
         arrays.append(values)
-    ours = Buckets(bands, rows)
+    ours = FixedBuckets(np.stack(arrays)[:, : bands * rows].reshape(len(arrays), bands, rows))
     theirs = MinHashLSH(threshold=0.25, num_perm=128, params=(bands, rows))
     found = 0
     for slot, values in enumerate(arrays):
-        keys = ours.keys(values)
         expected = set(theirs.query(LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME)))
-        assert ours.query(keys) == expected
+        groups = ours.row(slot)
+        assert {j for g in groups for j in ours.members(g)} == expected
         found += len(expected)
         if slot % 3:  # not everything is inserted, as canonicals are
-            ours.insert(keys, slot)
+            ours.join(groups, slot)
             theirs.insert(slot, LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME))
     assert found > 30
+    # a key no other array has takes no slot
+    assert sum(len(ours.row(i)) for i in range(len(arrays))) < bands * len(arrays)
 
 
 def test_the_known_lsh_parameters_are_datasketchs_optimum():
