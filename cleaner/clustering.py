@@ -21,6 +21,7 @@ the offset from per-language member counts.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 
@@ -38,6 +39,49 @@ def _merge_span(a: Span, b: Span) -> Span:
 def _too_wide(span: Span, window_days: float) -> bool:
     lo, hi = span
     return bool(window_days) and lo is not None and hi - lo > window_days
+
+
+class PackedVectors:
+    """The unit term vectors of all articles, packed: term ids and float64 weights in two flat
+    arrays, rows in input order (about 12 bytes a term, against some 60 in a dict of floats).
+    ``vectors[i]`` is article ``i``'s vector as a dict, terms in weight order."""
+
+    def __init__(self, terms: list[str]):
+        self.terms = terms  # id -> term (shared with the index's vocabulary)
+        self.starts = array("q", [0])
+        self.ids = array("I")
+        self.weights = array("d")
+
+    def append(self, vector: dict[str, int], ids: dict[str, int]) -> None:
+        self.ids.extend(ids[t] for t in vector)
+        self.weights.extend(vector.values())
+        self.starts.append(len(self.ids))
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, i: int) -> dict[str, float]:
+        lo, hi = self.starts[i], self.starts[i + 1]
+        terms = self.terms
+        return {terms[t]: w for t, w in zip(self.ids[lo:hi], self.weights[lo:hi])}
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def heads(self, k: int) -> list[list[str]]:
+        """Each vector's first ``k`` terms (its best ones)."""
+        terms, ids, starts = self.terms, self.ids, self.starts
+        return [[terms[t] for t in ids[starts[i] : min(starts[i] + k, starts[i + 1])]] for i in range(len(self))]
+
+    def csr(self):
+        """The vectors as a scipy CSR matrix, one row each, a column per term id."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix(
+            (np.frombuffer(self.weights, dtype=np.float64), np.frombuffer(self.ids, dtype=np.uint32).astype(np.int64), np.frombuffer(self.starts, dtype=np.int64)),
+            shape=(len(self), max(1, len(self.terms))),
+        )
 
 
 def average_linkage(

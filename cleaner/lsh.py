@@ -1,4 +1,6 @@
-"""LSH buckets over band keys known in advance: the duplicate and the story levels' candidates.
+"""LSH for the duplicate and story levels: buckets over band keys known in advance
+(:class:`FixedBuckets`), an exact compact set of 64-bit keys (:class:`KeySet`), and the MinHash
+values of many term lists at once (:func:`minhash_matrix`).
 
 Both levels visit their articles in a fixed order; an article looks up the earlier articles that
 share one of its band keys, then may join those buckets itself. Since every article's keys are
@@ -9,9 +11,12 @@ article, however the keys fall.
 
 from __future__ import annotations
 
+import hashlib
 from array import array
 
 import numpy as np
+
+from .fingerprints import permutations, premix
 
 
 class FixedBuckets:
@@ -119,3 +124,48 @@ class KeySet:
         if isinstance(other, (KeySet, set, frozenset)):
             return len(self) == len(other) and all(k in other for k in self)
         return NotImplemented
+
+
+def minhashes(term_lists: list[list[str]], num_perm: int, seed: int) -> list[list[int] | None]:
+    """Each term list's MinHash values (None for an empty list): :func:`minhash_matrix` as lists."""
+    matrix, full = minhash_matrix(term_lists, num_perm, seed)
+    out: list[list[int] | None] = [None] * len(term_lists)
+    for i in full.tolist():
+        out[i] = matrix[i].tolist()
+    return out
+
+
+def minhash_matrix(term_lists, num_perm: int, seed: int):
+    """All term lists' MinHash values at once with numpy: a ``(lists, num_perm)`` uint32 matrix
+    and the indices of the lists that have terms (the other rows are zero).
+
+    Bit for bit what ``datasketch.MinHash(num_perm, seed).update_batch(terms encoded as UTF-8)``
+    gives (datasketch 2's default ``affine32`` scheme: SHA-1's first 4 bytes, the MurmurHash3
+    finalizer, then ``a * h + b`` modulo 2^32), without a Python object per article or term; each
+    distinct term is hashed once.
+    """
+    a, b = permutations(num_perm, seed)
+    codes: dict[str, int] = {}
+    flat = array("I")
+    starts = array("q")
+    for terms in term_lists:
+        starts.append(len(flat))
+        for t in terms:
+            h = codes.get(t)
+            if h is None:
+                h = codes[t] = int.from_bytes(hashlib.sha1(t.encode("utf-8")).digest()[:4], "little")
+            flat.append(h)
+    matrix = np.zeros((len(term_lists), num_perm), dtype=np.uint32)
+    starts_np = np.frombuffer(starts, dtype=np.int64) if len(starts) else np.zeros(0, dtype=np.int64)
+    full = np.flatnonzero(np.diff(np.append(starts_np, len(flat))))
+    if not len(flat):
+        return matrix, full
+    hv = premix(np.frombuffer(flat, dtype=np.uint32))
+    step = max(1, (1 << 22) // num_perm)  # hashes permuted at once: ~16 MB of uint32 at a time
+    for lo in range(0, len(full), step):
+        rows = full[lo : lo + step]
+        first, last = int(starts_np[rows[0]]), int(starts_np[rows[-1] + 1]) if rows[-1] + 1 < len(starts_np) else len(flat)
+        with np.errstate(over="ignore"):
+            phv = hv[first:last, None] * a + b  # uint32: the wraparound is the modulo
+        matrix[rows] = np.minimum.reduceat(phv, starts_np[rows] - first, axis=0)
+    return matrix, full

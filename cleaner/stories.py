@@ -40,12 +40,11 @@ import math
 from array import array
 from collections import Counter
 
-from .clustering import average_linkage, mean_pair_score
+from .clustering import PackedVectors, average_linkage, mean_pair_score
 from .config import StoryConfig
 from .errors import ConfigError
 from .featurizer import Featurizer, Prepared, StoryFeatures, parse_day  # noqa: F401  (re-exported: index, tests)
-from .fingerprints import permutations, premix
-from .lsh import FixedBuckets, KeySet
+from .lsh import FixedBuckets, KeySet, minhash_matrix, minhashes  # noqa: F401  (minhashes: tests)
 from .terms import DocFrequencies, cosine, idf, term_weights
 
 #: Candidate pairs an article makes with earlier ones, at most: those sharing the most LSH bands of
@@ -58,96 +57,6 @@ CANDIDATES_PER_ARTICLE = 64
 def story_id(first_member: str) -> str:
     """Stable story id from the id of its earliest member (input order)."""
     return "s-" + hashlib.sha1(first_member.encode("utf-8")).hexdigest()[:12]
-
-
-def minhashes(term_lists: list[list[str]], num_perm: int, seed: int) -> list[list[int] | None]:
-    """Each term list's MinHash values (None for an empty list): :func:`minhash_matrix` as lists."""
-    matrix, full = minhash_matrix(term_lists, num_perm, seed)
-    out: list[list[int] | None] = [None] * len(term_lists)
-    for i in full.tolist():
-        out[i] = matrix[i].tolist()
-    return out
-
-
-def minhash_matrix(term_lists, num_perm: int, seed: int):
-    """All term lists' MinHash values at once with numpy: a ``(lists, num_perm)`` uint32 matrix
-    and the indices of the lists that have terms (the other rows are zero).
-
-    Bit for bit what ``datasketch.MinHash(num_perm, seed).update_batch(terms encoded as UTF-8)``
-    gives (datasketch 2's default ``affine32`` scheme: SHA-1's first 4 bytes, the MurmurHash3
-    finalizer, then ``a * h + b`` modulo 2^32), without a Python object per article or term; each
-    distinct term is hashed once.
-    """
-    import numpy as np
-
-    a, b = permutations(num_perm, seed)
-    codes: dict[str, int] = {}
-    flat = array("I")
-    starts = array("q")
-    for terms in term_lists:
-        starts.append(len(flat))
-        for t in terms:
-            h = codes.get(t)
-            if h is None:
-                h = codes[t] = int.from_bytes(hashlib.sha1(t.encode("utf-8")).digest()[:4], "little")
-            flat.append(h)
-    matrix = np.zeros((len(term_lists), num_perm), dtype=np.uint32)
-    starts_np = np.frombuffer(starts, dtype=np.int64) if len(starts) else np.zeros(0, dtype=np.int64)
-    full = np.flatnonzero(np.diff(np.append(starts_np, len(flat))))
-    if not len(flat):
-        return matrix, full
-    hv = premix(np.frombuffer(flat, dtype=np.uint32))
-    step = max(1, (1 << 22) // num_perm)  # hashes permuted at once: ~16 MB of uint32 at a time
-    for lo in range(0, len(full), step):
-        rows = full[lo : lo + step]
-        first, last = int(starts_np[rows[0]]), int(starts_np[rows[-1] + 1]) if rows[-1] + 1 < len(starts_np) else len(flat)
-        with np.errstate(over="ignore"):
-            phv = hv[first:last, None] * a + b  # uint32: the wraparound is the modulo
-        matrix[rows] = np.minimum.reduceat(phv, starts_np[rows] - first, axis=0)
-    return matrix, full
-
-
-class _Vectors:
-    """The unit term vectors of all articles, packed: term ids and float64 weights in two flat
-    arrays, rows in input order (about 12 bytes a term, against some 60 in a dict of floats).
-    ``vectors[i]`` is article ``i``'s vector as a dict, terms in weight order."""
-
-    def __init__(self, terms: list[str]):
-        self.terms = terms  # id -> term (shared with the index's vocabulary)
-        self.starts = array("q", [0])
-        self.ids = array("I")
-        self.weights = array("d")
-
-    def append(self, vector: dict[str, int], ids: dict[str, int]) -> None:
-        self.ids.extend(ids[t] for t in vector)
-        self.weights.extend(vector.values())
-        self.starts.append(len(self.ids))
-
-    def __len__(self) -> int:
-        return len(self.starts) - 1
-
-    def __getitem__(self, i: int) -> dict[str, float]:
-        lo, hi = self.starts[i], self.starts[i + 1]
-        terms = self.terms
-        return {terms[t]: w for t, w in zip(self.ids[lo:hi], self.weights[lo:hi])}
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
-    def heads(self, k: int) -> list[list[str]]:
-        """Each vector's first ``k`` terms (its best ones)."""
-        terms, ids, starts = self.terms, self.ids, self.starts
-        return [[terms[t] for t in ids[starts[i] : min(starts[i] + k, starts[i + 1])]] for i in range(len(self))]
-
-    def csr(self):
-        """The vectors as a scipy CSR matrix, one row each, a column per term id."""
-        import numpy as np
-        from scipy.sparse import csr_matrix
-
-        return csr_matrix(
-            (np.frombuffer(self.weights, dtype=np.float64), np.frombuffer(self.ids, dtype=np.uint32).astype(np.int64), np.frombuffer(self.starts, dtype=np.int64)),
-            shape=(len(self), max(1, len(self.terms))),
-        )
 
 
 class StoryIndex:
@@ -175,7 +84,7 @@ class StoryIndex:
             from .semantic import Leads
 
             self.leads = Leads(config, encoder)
-        self._vectors: _Vectors | None = None
+        self._vectors: PackedVectors | None = None
         self._stories: dict[str, list[int]] | None = None
         self._story_of: dict[str, str] | None = None
 
@@ -243,11 +152,11 @@ class StoryIndex:
         packed, terms = self._counts[i], self._terms
         return {terms[packed[k]]: packed[k + 1] for k in range(0, len(packed), 2)}
 
-    def _ensure_vectors(self) -> _Vectors:
+    def _ensure_vectors(self) -> PackedVectors:
         if self._vectors is None:
             cfg, df, docs = self.config, self.df.df, self.df.docs
             caches: dict[str | None, dict[str, float]] = {}
-            vectors = _Vectors(self._terms)
+            vectors = PackedVectors(self._terms)
             for i, lang in enumerate(self._langs):
                 counts = self._counts_of(i)
                 cache = caches.get(lang)
