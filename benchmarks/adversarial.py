@@ -1,11 +1,16 @@
-"""Odd corpora against a normal one of the same size: time and peak memory of ``Pipeline.run``.
+"""Odd corpora against a normal one of the same size: time and peak memory of ``cleaner run``.
 
-Each corpus runs in a child process of its own (``--jobs 1``), so peak RSS is that corpus's:
+Each corpus is written as JSONL, then ``cleaner run IN -o OUT --jobs 1`` runs in a child process of
+its own (:func:`benchmarks.memory.measure`: wall and CPU seconds, peak RSS of that child, spool on
+disk), so the input is streamed as a user's would be and peak RSS is that corpus's:
 
 * ``normal``: the duplicate benchmark's corpus (real article text, copies, rewrites), 40 sites;
 * ``near-identical``: short texts that differ in one or two words (one huge duplicate group);
 * ``one-word``: articles of one word each, from a small vocabulary;
-* ``word-salad``: random words drawn from the real texts' vocabulary (no two alike);
+* ``word-salad``: random words drawn from the real texts' vocabulary (no two alike; the vocabulary
+  holds the duplicate benchmark's mojibake edits, so nearly every article has some);
+* ``common-words``: random words from the 5,000 most common English words (wordfreq), 100-600 an
+  article (issue 14's "random common words");
 * ``giant``: the normal corpus plus one article as long as 2,000 normal ones;
 * ``one-site``: the normal corpus with every article from one site (learning sees one huge site).
 
@@ -17,15 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
-import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 
 from benchmarks.duplicates import DEFAULT_DATA
 
-KINDS = ("normal", "near-identical", "one-word", "word-salad", "giant", "one-site")
+KINDS = ("normal", "near-identical", "one-word", "word-salad", "common-words", "giant", "one-site")
 
 
 def _normal(n: int, data: Path) -> list:
@@ -60,6 +63,14 @@ def corpus(kind: str, n: int, data: Path) -> list:
     if kind == "one-word":
         small = vocab[:50]
         return [Document(id=f"w{i}", text=rng.choice(small), fields={"url": f"https://s{i % 40}.example/{i}"}) for i in range(n)]
+    if kind == "common-words":
+        import wordfreq
+
+        common = wordfreq.top_n_list("en", 5000)
+        return [
+            Document(id=f"c{i}", text=" ".join(rng.choice(common) for _ in range(rng.randint(100, 600))), fields={"url": f"https://s{i % 40}.example/{i}"})
+            for i in range(n)
+        ]
     if kind == "word-salad":
         return [
             Document(id=f"s{i}", text=" ".join(rng.choice(vocab) for _ in range(rng.randint(100, 600))), fields={"url": f"https://s{i % 40}.example/{i}"})
@@ -68,15 +79,10 @@ def corpus(kind: str, n: int, data: Path) -> list:
     raise ValueError(kind)
 
 
-def child(kind: str, n: int, data: Path) -> None:
-    from cleaner import Config, Pipeline
-
-    docs = corpus(kind, n, data)
-    started, cpu = time.perf_counter(), time.process_time()
-    count = sum(1 for _ in Pipeline(Config()).run(docs))
-    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"kind": kind, "articles": count, "wall": wall, "cpu": cpu, "rss": rss}))
+def write(kind: str, n: int, data: Path, path: Path) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for doc in corpus(kind, n, data):
+            handle.write(json.dumps({"id": doc.id, "text": doc.text, **doc.fields}, ensure_ascii=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,30 +90,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=20000)
     parser.add_argument("--only", default=",".join(KINDS))
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        child(args.child, args.articles, args.data)
-        return 0
     if not (args.data / "semeval2022-task8" / "training_set.csv").is_file():
         print(f"skipped: {args.data} has no SemEval-2022 Task 8 data", file=sys.stderr)
         return 0
+    from benchmarks.memory import measure
+
     rows = []
-    for kind in args.only.split(","):
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.adversarial", "--child", kind, "--articles", str(args.articles), "--data", str(args.data)],
-                              capture_output=True, text=True)
-        if proc.returncode:
-            print(f"{kind}: failed: {proc.stderr.strip()[-500:]}", file=sys.stderr)
-            continue
-        row = json.loads(proc.stdout.strip().splitlines()[-1])
-        rows.append(row)
-        print(f"{kind}: {row['wall']:.1f}s, {row['rss'] / 2**20:.0f} MB", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="cleaner-adversarial-") as tmp:
+        work = Path(tmp)
+        for kind in args.only.split(","):
+            path = work / f"{kind}.jsonl"
+            write(kind, args.articles, args.data, path)
+            row = {"kind": kind, "input": path.stat().st_size, **measure(path, 1, work)}
+            path.unlink()
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
     normal = next((r for r in rows if r["kind"] == "normal"), None)
-    print(f"| corpus ({args.articles} articles, `Pipeline.run`, jobs 1) | wall | CPU | x normal | peak RSS |")
-    print("| --- | --- | --- | --- | --- |")
+    print(f"| corpus ({args.articles:,} articles, `cleaner run --jobs 1`) | wall | CPU | x normal (wall) | peak RSS | spool peak | input |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         ratio = f"{r['wall'] / normal['wall']:.2f}x" if normal else "-"
-        print(f"| {r['kind']} | {r['wall']:.1f} s | {r['cpu']:.1f} s | {ratio} | {r['rss'] / 2**20:.0f} MB |")
+        print(f"| {r['kind']} | {r['wall']:.1f} s | {r['cpu']:.1f} s | {ratio} | {r['rss'] / 2**20:,.0f} MB | {r['spool'] / 2**20:,.0f} MB | {r['input'] / 2**20:,.0f} MB |")
     return 0
 
 
