@@ -1,0 +1,102 @@
+"""What keeps memory bounded: caches that forget without changing a result, compact exact sets and
+buckets, and grouping that only keeps state for what merges."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from cleaner import featurizer, normalize
+from cleaner.clustering import average_linkage
+from cleaner.config import NormalizeConfig, StoryConfig
+from cleaner.lsh import FixedBuckets, KeySet
+from cleaner.normalize import normalize_text
+from cleaner.stories import StoryIndex
+
+WORDS = "council budget minister strike harbour election flood vaccine court festival police bridge".split()
+
+
+def _corpus(n: int, seed: int = 4) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        topic = rng.sample(WORDS, 3)
+        words = [rng.choice(topic + [f"name{rng.randrange(40)}", f"Place{rng.randrange(30)}s"]) for _ in range(60)]
+        out.append((f"a{i}", "Report. " + " ".join(words) + ". Zeitungsbericht über Straßenbahnen " + str(1900 + i % 50) + "."))
+    return out
+
+
+def _stories(docs, **config) -> tuple[dict, dict]:
+    index = StoryIndex(StoryConfig(**config))
+    for doc_id, text in docs:
+        index.add(doc_id, text, lang="en")
+    assigned = index.assign()
+    first = sorted(set(assigned.values()))[0]
+    return assigned, index.explain(first)
+
+
+def test_forgetting_the_word_caches_changes_no_story_and_no_shown_word(monkeypatch):
+    docs = _corpus(300)
+    expected = _stories(docs)
+    monkeypatch.setattr(featurizer, "CACHE_TERMS", 7)  # forgotten every few articles
+    assert _stories(docs) == expected
+
+
+def test_the_line_cache_is_bounded_in_characters_and_gives_the_same_text(monkeypatch):
+    lines = [f"Straße {i} — {'ü' * (i % 50)} sÃ³ far" for i in range(400)]
+    text = "\n".join(lines + lines)
+    normalize.forget()
+    expected = normalize_text(text)
+    normalize.forget()
+    monkeypatch.setattr(normalize, "CACHE_CHARS", 500)
+    assert normalize_text(text) == expected
+    remembered = normalize._prepared(NormalizeConfig())[1]
+    assert remembered.chars <= 500 and sum(map(len, remembered)) == remembered.chars
+    normalize.forget()
+
+
+def test_key_set_is_a_set():
+    rng = random.Random(2)
+    ours, theirs = KeySet(recent=16), set()
+    for _ in range(3000):
+        key = rng.randrange(2**64) if rng.random() < 0.5 else rng.randrange(200)
+        assert (key in ours) == (key in theirs)
+        ours.add(key)
+        theirs.add(key)
+    assert len(ours) == len(theirs) and ours == theirs and sorted(ours) == sorted(theirs)
+    assert KeySet(theirs) == ours
+
+
+def test_fixed_buckets_keep_nothing_for_keys_no_two_articles_share():
+    keys = np.arange(5000 * 8, dtype=np.uint32).reshape(5000, 8)  # all distinct
+    buckets = FixedBuckets(keys)
+    assert len(buckets.slots) == 0 and not buckets.any.any()
+    keys[:, 3] = 7  # one band every article shares
+    buckets = FixedBuckets(keys)
+    assert len(buckets.slots) == 5000 and all(buckets.row(i) == [buckets.row(0)[0]] for i in range(5000))
+
+
+def test_clustering_keeps_no_state_for_articles_that_never_merge():
+    """Pairs below the threshold cost no neighbour set, no copied vector: the result is the same as
+    the straightforward definition (every article its own cluster, then merges)."""
+    n = 2000
+    vectors = [{f"t{i}": 1.0} for i in range(n)]
+    vectors[5] = {"t4": 0.8, "x": 0.6}
+    pairs = [(i, i + 1) for i in range(n - 1)]
+    groups = average_linkage(vectors, pairs, [None] * n, threshold=0.5, window_days=0)
+    assert groups[4] == [4, 5] and len(groups) == n - 1
+    assert average_linkage(vectors, np.asarray(pairs), [None] * n, threshold=0.5, window_days=0) == groups
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_fixed_buckets_find_every_earlier_article_with_a_shared_band(rows):
+    rng = np.random.default_rng(rows)
+    keys = rng.integers(0, 6, (300, 5, rows), dtype=np.uint32)
+    buckets = FixedBuckets(keys if rows > 1 else keys[:, :, 0])
+    for i in range(300):
+        found = {j for g in buckets.row(i) for j in buckets.members(g)}
+        expected = {j for j in range(i) if (keys[j] == keys[i]).all(axis=-1).any()}
+        assert found == expected
+        buckets.join(buckets.row(i), i)
