@@ -48,6 +48,9 @@ class Match:
     score: float | None = None
 
 
+#: Canonicals whose fingerprints stay decoded while :meth:`DuplicateIndex.assign` visits (the ones
+#: compared last; a group of copies compares with the same few canonicals again and again).
+DECODED = 1024
 #: The match of every canonical article (one shared object: a result holds one per article).
 _CANONICAL = Match(None)
 
@@ -125,9 +128,16 @@ class DuplicateIndex:
         entries = self._entries
         seen: set[str] = set()
 
+        decoded: dict[int, tuple[str, Fingerprint, tuple]] = {}  # the canonicals compared lately
+
         def canonical(row: int) -> tuple[str, Fingerprint, tuple]:
-            key, doc_id, packed = entries[visited[row]]
-            return doc_id, Fingerprint.from_bytes(packed), key
+            found = decoded.get(row)
+            if found is None:
+                key, doc_id, packed = entries[visited[row]]
+                if len(decoded) >= DECODED:
+                    del decoded[next(iter(decoded))]
+                found = decoded[row] = (doc_id, Fingerprint.from_bytes(packed), key)
+            return found
 
         for row, k in enumerate(visited):
             key, doc_id, packed = entries[k]

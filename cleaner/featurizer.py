@@ -230,8 +230,8 @@ class Featurizer:
 
 
 #: Words and terms the featurizer remembers per language (their terms; their background
-#: probabilities), at most: both are caches, forgotten at once when full (about 30 MB each).
-CACHE_TERMS = 1 << 18
+#: probabilities), at most: both are caches, forgotten at once when full (about 10 MB each).
+CACHE_TERMS = 1 << 16
 
 _SENTENCE_RE = re.compile(r"[.!?]\s|\n")
 # E-mail and web addresses, and what may be a telephone number: digits in groups with a "+", "-",

@@ -129,15 +129,14 @@ class StoryIndex:
         self._pos[doc_id] = len(self._ids)
         self._ids.append(doc_id)
         ids, terms = self._term_ids, self._terms
-        packed = array("I")
+        flat = []
         for t, n in counts.items():
             number = ids.get(t)
             if number is None:
                 number = ids[t] = len(terms)
                 terms.append(t)
-            packed.append(number)
-            packed.append(n)
-        self._counts.append(packed)
+            flat += (number, n)
+        self._counts.append(array("I", flat))  # made from a list: no room to grow
         self._langs.append(lang)
         self._days.append(day)
         self._vectors = self._stories = self._story_of = None

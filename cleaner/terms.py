@@ -261,6 +261,10 @@ class Background:
                     term = word[:chars] if lang != "ar" and word[:1] < "\u3040" else term_form(word, lang, chars)
                     forms[term] = get(term, 0.0) + f
                 freqs = forms
+            # wordfreq keeps every list it decoded and every dict it built (about 8 MB a language);
+            # only this one is used from here on
+            wordfreq.get_frequency_dict.cache_clear()
+            wordfreq.get_frequency_list.cache_clear()
             self._freqs[key] = freqs
         return self._freqs[key]
 
