@@ -52,7 +52,7 @@ class PackedVectors:
         self.ids = array("I")
         self.weights = array("d")
 
-    def append(self, vector: dict[str, int], ids: dict[str, int]) -> None:
+    def append(self, vector: dict[str, float], ids: dict[str, int]) -> None:
         self.ids.extend(ids[t] for t in vector)
         self.weights.extend(vector.values())
         self.starts.append(len(self.ids))
@@ -247,9 +247,8 @@ def rough_cosines(vectors: Sequence[dict[str, float]], pairs: Sequence[tuple[int
         return np.zeros(0)
     from scipy.sparse import csr_matrix
 
-    if hasattr(vectors, "csr"):  # packed vectors (cleaner.stories) carry their matrix
-        matrix = vectors.csr()
-        return _pair_products(matrix, pairs)
+    if isinstance(vectors, PackedVectors):  # they carry their matrix
+        return _pair_products(vectors.csr(), pairs)
     columns: dict[str, int] = {}
     setdefault = columns.setdefault
     indptr = [0]

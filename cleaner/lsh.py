@@ -155,17 +155,18 @@ def minhash_matrix(term_lists, num_perm: int, seed: int):
             if h is None:
                 h = codes[t] = int.from_bytes(hashlib.sha1(t.encode("utf-8")).digest()[:4], "little")
             flat.append(h)
+    starts.append(len(flat))  # bounds[i], bounds[i + 1]: where list i's hashes start and end
+    bounds = np.frombuffer(starts, dtype=np.int64)
     matrix = np.zeros((len(term_lists), num_perm), dtype=np.uint32)
-    starts_np = np.frombuffer(starts, dtype=np.int64) if len(starts) else np.zeros(0, dtype=np.int64)
-    full = np.flatnonzero(np.diff(np.append(starts_np, len(flat))))
+    full = np.flatnonzero(np.diff(bounds))
     if not len(flat):
         return matrix, full
     hv = premix(np.frombuffer(flat, dtype=np.uint32))
     step = max(1, (1 << 22) // num_perm)  # hashes permuted at once: ~16 MB of uint32 at a time
     for lo in range(0, len(full), step):
         rows = full[lo : lo + step]
-        first, last = int(starts_np[rows[0]]), int(starts_np[rows[-1] + 1]) if rows[-1] + 1 < len(starts_np) else len(flat)
+        first, last = int(bounds[rows[0]]), int(bounds[rows[-1] + 1])
         with np.errstate(over="ignore"):
             phv = hv[first:last, None] * a + b  # uint32: the wraparound is the modulo
-        matrix[rows] = np.minimum.reduceat(phv, starts_np[rows] - first, axis=0)
+        matrix[rows] = np.minimum.reduceat(phv, bounds[rows] - first, axis=0)
     return matrix, full
