@@ -22,6 +22,7 @@ import collections
 import contextlib
 import itertools
 import multiprocessing
+import multiprocessing.util
 import signal
 import threading
 from typing import Callable, Iterable, Iterator, Sequence, Union
@@ -293,6 +294,10 @@ class LocalEngine(Engine):
 
         with _no_sigterm():
             pool = ctx.Pool(self.jobs, initializer=_init_worker, initargs=(tuple(steps),))
+            # When this generator is left suspended (an exception's traceback in a reference cycle
+            # holds it), the pool is terminated by its own finaliser at exit, and that waits for the
+            # task thread, which waits in fed() until ``done``: set it first (a higher priority).
+            multiprocessing.util.Finalize(pool, done.set, exitpriority=16)
         with pool:  # on leaving, the pool is terminated: its task thread must not be waiting in fed()
             try:
                 for batch in pool.imap(_work, fed()):

@@ -170,3 +170,28 @@ def test_workers_never_run_far_ahead_of_a_slow_reader():
             time.sleep(0.01)
     assert n == 3000
     assert ahead <= (engine.IN_FLIGHT * 2 + 2) * 8 + 1, ahead
+
+
+def test_a_process_exits_while_a_mapped_stream_is_left_suspended(tmp_path):
+    """An exception's traceback in a reference cycle can keep ``LocalEngine.map``'s generator alive
+    until after the interpreter's exit hooks, where the pool's own finaliser terminates it. Its
+    task thread was then waiting for room in the window, forever: the process never exited (seen
+    as a SIGTERM'd ``run --jobs 2`` that printed its message and hung). It must exit at once."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "suspended.py"
+    script.write_text(
+        "import sys, time\n"
+        "from cleaner.documents import Document\n"
+        "from cleaner.engine import LocalEngine\n"
+        "def ident(doc):\n"
+        "    return doc\n"
+        "docs = (Document(id=str(i), text='hello world ' * 50) for i in range(100000))\n"
+        "stream = LocalEngine(2, batch=16).map([ident], docs)\n"
+        "print(next(stream).id, flush=True)\n"
+        "time.sleep(1.0)  # the feeder fills the window and waits\n"
+        "sys.exit(3)\n"
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout) == (3, "0\n"), proc.stderr
