@@ -7,6 +7,7 @@ hundred files, and assigns canonicals.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections import Counter
@@ -24,6 +25,7 @@ from ..errors import InputError
 from ..fingerprints import Fingerprint, Fingerprinter
 from ..learned import Learner, templates_to_json
 from ..readers import iter_files, read_paths
+from ..spool import Spool
 from ..stories import Featurizer
 from .gitfiles import _Blobs, _Change, _git_spec, _git_top, _head_files
 from .storage import (
@@ -81,13 +83,14 @@ class Indexer:
     :class:`~cleaner.cleaning.Cleaner`, with the site lines ``learned`` from the corpus), fingerprint,
     story record."""
 
-    def __init__(self, config: Config, rulebook, *, stories: bool = True, learned=None):
+    def __init__(self, config: Config, rulebook, *, stories: bool = True, learned=None, normalized: bool = False):
         self.cleaner = Cleaner(config, rulebook, learned)
+        self.normalized = normalized  # documents come normalised (read back from the learning pass)
         self.fingerprinter = Fingerprinter(config.duplicates)
         self.storyteller = Storyteller(config) if stories else None
 
     def __call__(self, doc: Document) -> Entry:
-        cleaned = self.cleaner.clean(doc.text, doc.site).text
+        cleaned = (self.cleaner.strip(doc.text, doc.site) if self.normalized else self.cleaner.clean(doc.text, doc.site)).text
         signature = self.fingerprinter.signature(cleaned)
         story = self.storyteller.record(cleaned, doc.lang, doc.date) if self.storyteller and cleaned.strip() else None
         record = doc.id if doc.source_line else None
@@ -175,12 +178,21 @@ class Sync:
             stats.docs_removed += self._write(lambda: self._remove_files(batch, assign=assign))
             stats.files_removed += len(batch)
         engine = LocalEngine(jobs)
-        with _Blobs(top) as blobs:
-            learned = self._learn(changed, blobs, rulebook) if learn else self.learned_lines()
-            indexer = Indexer(self.config, rulebook, learned=learned)
-            for start in range(0, len(changed), _BATCH_FILES):
-                batch = blobs.fetch(changed[start : start + _BATCH_FILES])
-                entries = list(engine.map([indexer], self._documents(batch, on_error)))
+        with _Blobs(top) as blobs, Spool() as spool:
+            # Learning reads and normalises every article first; it keeps them in a spool on disk,
+            # so the indexing pass reads them back instead of reading and normalising them again.
+            spooled = self._learn(changed, blobs, rulebook, spool, on_error) if learn else None
+            learned = spooled[0] if spooled else self.learned_lines()
+            indexer = Indexer(self.config, rulebook, learned=learned, normalized=bool(spooled and spooled[1]))
+            read_back = iter(spool)
+            for number, start in enumerate(range(0, len(changed), _BATCH_FILES)):
+                if spooled and spooled[1]:
+                    batch, count = spooled[1][number]
+                    docs = itertools.islice(read_back, count)
+                else:
+                    batch = blobs.fetch(changed[start : start + _BATCH_FILES])
+                    docs = self._documents(batch, on_error)
+                entries = list(engine.map([indexer], docs))
                 blobs.drop(batch)
                 added, removed = self._write(lambda: self._replace_files(batch, entries, assign=assign))
                 stats.docs_added += added
@@ -190,19 +202,26 @@ class Sync:
         stats.seconds = time.monotonic() - started
         return stats
 
-    def _learn(self, changed: list[_Change], blobs: _Blobs, rulebook) -> dict:
+    def _learn(self, changed: list[_Change], blobs: _Blobs, rulebook, spool: Spool, on_error) -> tuple[dict, list]:
         """Learn what each site repeats from the (normalised) articles of ``changed``, as ``run`` learns
         it (:class:`cleaner.learned.Learner`), and keep it in ``meta``: ``learned`` (site -> exact line
-        keys) and ``templates`` (site -> its line templates, JSON); nothing when learning is off."""
+        keys) and ``templates`` (site -> its line templates, JSON); nothing when learning is off.
+
+        The normalised articles go to ``spool`` in order; returned with the learned lines: each
+        batch of files with the number of articles it gave (empty when learning is off)."""
+        batches = []
         if self.config.strip.learn is False:
             learned = {}
         else:
             cleaner, learner = Cleaner(self.config, rulebook), Learner(self.config.strip)
             for start in range(0, len(changed), _BATCH_FILES):
-                batch = blobs.fetch(changed[start : start + _BATCH_FILES])
-                for doc in self._documents(batch, None):  # unreadable files are reported when they are indexed
-                    learner.add(doc.site, cleaner.normalize(doc.text).text)
+                batch, count = blobs.fetch(changed[start : start + _BATCH_FILES]), 0
+                for doc in self._documents(batch, on_error):
+                    doc.text, doc.original, count = cleaner.normalize(doc.text).text, None, count + 1
+                    learner.add(doc.site, doc.text)
+                    spool.add(doc)
                 blobs.drop(batch)
+                batches.append((batch, count))
             learned = learner.learned()
         lines = json.dumps({site or "": sorted(f"{k:016x}" for k in keys) for site, keys in learned.items() if keys}, sort_keys=True)
         templates = templates_to_json(learned)
@@ -212,7 +231,7 @@ class Sync:
             self.con.execute("INSERT OR REPLACE INTO meta VALUES ('templates', ?)", (templates,))
 
         self._write(store)
-        return learned
+        return learned, batches
 
     def _disk_changes(self, arg: str, known: dict, seen: set, changed: list, touched: list, stats: UpdateStats, on_error) -> None:
         """The files on disk under ``arg`` that changed since they were indexed (size and mtime, then content hash)."""
