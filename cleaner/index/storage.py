@@ -7,6 +7,7 @@ Everything here is about the SQLite file itself; :mod:`.sync` writes articles in
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import functools
 import hashlib
 import json
@@ -317,3 +318,25 @@ class IndexFile:
             "created": self.meta_value("created"),
             "updated": self.meta_value("updated"),
         }
+
+
+@dataclass
+class UpdateStats:
+    """What a build or update did."""
+
+    files_seen: int = 0
+    files_hashed: int = 0
+    files_changed: int = 0
+    files_removed: int = 0
+    files_uncommitted: int = 0
+    docs_added: int = 0
+    docs_removed: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        left_out = f"; {self.files_uncommitted} files not committed at HEAD left out" if self.files_uncommitted else ""
+        return (
+            f"{self.files_seen} files seen, {self.files_hashed} hashed, {self.files_changed} changed, "
+            f"{self.files_removed} removed; {self.docs_added} articles indexed, {self.docs_removed} dropped "
+            f"in {self.seconds:.2f}s{left_out}"
+        )

@@ -36,6 +36,7 @@ from .storage import (
     _relative,
     _under,
     _unpack,
+    UpdateStats,
 )
 
 
@@ -95,28 +96,6 @@ class Indexer:
         story = self.storyteller.record(cleaned, doc.lang, doc.date) if self.storyteller and cleaned.strip() else None
         record = doc.id if doc.source_line else None
         return Entry(doc.source or doc.id, record, doc.id, doc.source_line or 1, doc.date, signature, story)
-
-
-@dataclass
-class UpdateStats:
-    """What a build or update did."""
-
-    files_seen: int = 0
-    files_hashed: int = 0
-    files_changed: int = 0
-    files_removed: int = 0
-    files_uncommitted: int = 0
-    docs_added: int = 0
-    docs_removed: int = 0
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        left_out = f"; {self.files_uncommitted} files not committed at HEAD left out" if self.files_uncommitted else ""
-        return (
-            f"{self.files_seen} files seen, {self.files_hashed} hashed, {self.files_changed} changed, "
-            f"{self.files_removed} removed; {self.docs_added} articles indexed, {self.docs_removed} dropped "
-            f"in {self.seconds:.2f}s{left_out}"
-        )
 
 
 class Sync:
@@ -184,20 +163,37 @@ class Sync:
             spooled = self._learn(changed, blobs, rulebook, spool, on_error) if learn else None
             learned = spooled[0] if spooled else self.learned_lines()
             indexer = Indexer(self.config, rulebook, learned=learned, normalized=bool(spooled and spooled[1]))
-            read_back = iter(spool)
-            for number, start in enumerate(range(0, len(changed), _BATCH_FILES)):
-                if spooled and spooled[1]:
-                    batch, count = spooled[1][number]
-                    docs = itertools.islice(read_back, count)
-                else:
-                    batch = blobs.fetch(changed[start : start + _BATCH_FILES])
-                    docs = self._documents(batch, on_error)
-                entries = list(engine.map([indexer], docs))
-                blobs.drop(batch)
-                added, removed = self._write(lambda: self._replace_files(batch, entries, assign=assign))
-                stats.docs_added += added
-                stats.docs_removed += removed
-                stats.files_changed += len(batch)
+            read_back, batches, owner = iter(spool), [], {}
+
+            def documents() -> Iterator[Document]:  # read by the engine's feeder (a thread for jobs > 1)
+                for number, start in enumerate(range(0, len(changed), _BATCH_FILES)):
+                    if spooled and spooled[1]:
+                        batch, count = spooled[1][number]
+                        docs = itertools.islice(read_back, count)
+                    else:
+                        batch = blobs.fetch(changed[start : start + _BATCH_FILES])
+                        docs = self._documents(batch, on_error)
+                    owner.update((str(change.file), number) for change in batch)
+                    batches.append(batch)
+                    yield from docs
+
+            def write(number: int, entries: list[Entry]) -> None:  # every file of the batch has been read
+                added, removed = self._write(lambda: self._replace_files(batches[number], entries, assign=assign))
+                blobs.drop(batches[number])
+                stats.docs_added, stats.docs_removed = stats.docs_added + added, stats.docs_removed + removed
+                stats.files_changed += len(batches[number])
+
+            # One map over every batch (one pool of workers, which load their word lists once);
+            # each batch is written in its own transaction once an entry of a later one comes.
+            written, entries = 0, []
+            for entry in engine.map([indexer], documents()):
+                for number in range(written, owner[entry.source]):
+                    write(number, entries)
+                    written, entries = number + 1, []
+                entries.append(entry)
+            for number in range(written, len(batches)):
+                write(number, entries)
+                entries = []
         self._write(lambda: self.con.execute("INSERT OR REPLACE INTO meta VALUES ('updated', ?)", (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),)))
         stats.seconds = time.monotonic() - started
         return stats
