@@ -117,7 +117,6 @@ class _Blobs:
         self.top = top
         self.proc: subprocess.Popen | None = None
         self.folder: tempfile.TemporaryDirectory | None = None
-        self.copies = 0  # copies made: each gets a folder of its own, so no two copies share a path
 
     def __enter__(self) -> "_Blobs":
         return self
@@ -149,9 +148,8 @@ class _Blobs:
             self.proc.stdin.flush()
             for number in group:
                 change = batch[number]
-                copy = Path(self.folder.name) / str(self.copies) / change.file.name
-                copy.parent.mkdir()
-                self.copies += 1
+                copy = Path(self.folder.name) / str(number) / change.file.name
+                copy.parent.mkdir(exist_ok=True)
                 self._copy(change, copy)
                 out[number] = dataclasses.replace(change, file=copy)
         return out

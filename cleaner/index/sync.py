@@ -163,9 +163,10 @@ class Sync:
             spooled = self._learn(changed, blobs, rulebook, spool, on_error) if learn else None
             learned = spooled[0] if spooled else self.learned_lines()
             indexer = Indexer(self.config, rulebook, learned=learned, normalized=bool(spooled and spooled[1]))
-            read_back, batches, owner = iter(spool), [], {}
+            read_back, batches, ends = iter(spool), [], []  # ends[k]: articles read when batch k ended
 
             def documents() -> Iterator[Document]:  # read by the engine's feeder (a thread for jobs > 1)
+                read = 0
                 for number, start in enumerate(range(0, len(changed), _BATCH_FILES)):
                     if spooled and spooled[1]:
                         batch, count = spooled[1][number]
@@ -173,9 +174,11 @@ class Sync:
                     else:
                         batch = blobs.fetch(changed[start : start + _BATCH_FILES])
                         docs = self._documents(batch, on_error)
-                    owner.update((str(change.file), number) for change in batch)
                     batches.append(batch)
-                    yield from docs
+                    for doc in docs:
+                        read += 1
+                        yield doc
+                    ends.append(read)  # before any article of the next batch is handed out
 
             def write(number: int, entries: list[Entry]) -> None:  # every file of the batch has been read
                 added, removed = self._write(lambda: self._replace_files(batches[number], entries, assign=assign))
@@ -184,12 +187,12 @@ class Sync:
                 stats.files_changed += len(batches[number])
 
             # One map over every batch (one pool of workers, which load their word lists once);
-            # each batch is written in its own transaction once an entry of a later one comes.
+            # each batch is written in its own transaction once an entry of a later one comes back.
             written, entries = 0, []
-            for entry in engine.map([indexer], documents()):
-                for number in range(written, owner[entry.source]):
-                    write(number, entries)
-                    written, entries = number + 1, []
+            for n, entry in enumerate(engine.map([indexer], documents())):
+                while written < len(ends) and n >= ends[written]:
+                    write(written, entries)
+                    written, entries = written + 1, []
                 entries.append(entry)
             for number in range(written, len(batches)):
                 write(number, entries)
