@@ -484,3 +484,26 @@ def test_in_a_git_work_tree_the_index_holds_the_files_committed_at_head(tmp_path
         assert index.match(fp.signature(article(1)), path="x.txt") is None
         assert index.update(None, RULEBOOK).files_changed == 0
         _consistent(index)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.parametrize("learn", [True, False])
+def test_committed_files_of_one_name_in_many_folders_are_all_indexed(tmp_path, monkeypatch, learn):
+    """Copies of committed files are made a batch of 256 at a time, in folders by position, so the
+    next batch's copies take the paths of this one's: each batch's copies must be removed before the
+    next is made, never after (then a copy was deleted before it was read, and its article lost)."""
+    import dataclasses
+
+    monkeypatch.chdir(tmp_path)
+    config = CONFIG if learn else dataclasses.replace(CONFIG, strip=dataclasses.replace(CONFIG.strip, learn=False))
+    for n in range(300):
+        write(tmp_path / "corpus" / f"d{n:03d}" / "index.txt", article(n))
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "corpus")
+    target = tmp_path / "index.sqlite"
+    stats = CorpusIndex.rebuild(target, config, ["corpus"], RULEBOOK, root=tmp_path)
+    assert (stats.files_changed, stats.docs_added) == (300, 300)
+    with CorpusIndex.open(target, config, root=tmp_path) as index:
+        counts = dict(index.con.execute("SELECT path, docs FROM files"))
+    assert counts == {f"corpus/d{n:03d}/index.txt": 1 for n in range(300)}

@@ -179,10 +179,10 @@ class Sync:
                         read += 1
                         yield doc
                     ends.append(read)  # before any article of the next batch is handed out
+                    blobs.drop(batch)  # read: the next batch's copies may take the same paths
 
             def write(number: int, entries: list[Entry]) -> None:  # every file of the batch has been read
                 added, removed = self._write(lambda: self._replace_files(batches[number], entries, assign=assign))
-                blobs.drop(batches[number])
                 stats.docs_added, stats.docs_removed = stats.docs_added + added, stats.docs_removed + removed
                 stats.files_changed += len(batches[number])
 
