@@ -7,7 +7,6 @@ Everything here is about the SQLite file itself; :mod:`.sync` writes articles in
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 import functools
 import hashlib
 import json
@@ -320,7 +319,7 @@ class IndexFile:
         }
 
 
-@dataclass
+@dataclasses.dataclass
 class UpdateStats:
     """What a build or update did."""
 

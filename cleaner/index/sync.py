@@ -160,16 +160,15 @@ class Sync:
         with _Blobs(top) as blobs, Spool() as spool:
             # Learning reads and normalises every article first; it keeps them in a spool on disk,
             # so the indexing pass reads them back instead of reading and normalising them again.
-            spooled = self._learn(changed, blobs, rulebook, spool, on_error) if learn else None
-            learned = spooled[0] if spooled else self.learned_lines()
-            indexer = Indexer(self.config, rulebook, learned=learned, normalized=bool(spooled and spooled[1]))
+            learned, spooled = self._learn(changed, blobs, rulebook, spool, on_error) if learn else (self.learned_lines(), [])
+            indexer = Indexer(self.config, rulebook, learned=learned, normalized=bool(spooled))
             read_back, batches, ends = iter(spool), [], []  # ends[k]: articles read when batch k ended
 
             def documents() -> Iterator[Document]:  # read by the engine's feeder (a thread for jobs > 1)
                 read = 0
                 for number, start in enumerate(range(0, len(changed), _BATCH_FILES)):
-                    if spooled and spooled[1]:
-                        batch, count = spooled[1][number]
+                    if spooled:
+                        batch, count = spooled[number]
                         docs = itertools.islice(read_back, count)
                     else:
                         batch = blobs.fetch(changed[start : start + _BATCH_FILES])
