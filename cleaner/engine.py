@@ -25,6 +25,7 @@ import multiprocessing
 import multiprocessing.util
 import signal
 import threading
+import time
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
 from .documents import Document
@@ -235,6 +236,29 @@ def _no_sigterm():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def _drain_tasks(pool, patience: float = 10.0) -> None:
+    """Let the pool's task thread end before the pool is terminated, taking unsent work off its queue.
+
+    The thread may have taken a batch from ``fed()`` just before ``done`` was set and still be
+    pickling it; ``Pool.terminate`` looks for tasks to drain only once, so a batch written after
+    that look (larger than the pipe holds, with the workers killed) blocked the thread, and the
+    pool's join, forever (a run stopped by SIGTERM under load never ended). Here the queue is read
+    until the thread has sent its last message; the tasks read are work nobody will collect.
+    """
+    handler, queue = getattr(pool, "_task_handler", None), getattr(pool, "_inqueue", None)
+    if handler is None or queue is None:  # not CPython's pool: nothing to help
+        return
+    deadline = time.monotonic() + patience
+    while handler.is_alive() and time.monotonic() < deadline:
+        if queue._rlock.acquire(timeout=0.05):  # else a worker holds it, reading what the thread sends
+            try:
+                while queue._reader.poll(0.01):
+                    queue._reader.recv_bytes()
+            finally:
+                queue._rlock.release()
+        handler.join(0.01)
+
+
 def _work(batch: list[Document]) -> list[Document]:
     return [_apply(_WORKER_STEPS, doc) for doc in batch]
 
@@ -305,6 +329,7 @@ class LocalEngine(Engine):
                     yield from batch
             finally:
                 done.set()
+                _drain_tasks(pool)
 
 
 def engine_for(config) -> Engine:
