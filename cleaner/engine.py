@@ -236,27 +236,29 @@ def _no_sigterm():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _drain_tasks(pool, patience: float = 10.0) -> None:
-    """Let the pool's task thread end before the pool is terminated, taking unsent work off its queue.
+def _drain_tasks(pool, fed_all: threading.Event, patience: float = 10.0) -> None:
+    """Before the pool is terminated, let its task thread send the last batch it took from
+    ``fed()`` (``fed_all`` is set when the thread comes back for another), taking unsent work off
+    the task queue meanwhile.
 
-    The thread may have taken a batch from ``fed()`` just before ``done`` was set and still be
-    pickling it; ``Pool.terminate`` looks for tasks to drain only once, so a batch written after
-    that look (larger than the pipe holds, with the workers killed) blocked the thread, and the
-    pool's join, forever (a run stopped by SIGTERM under load never ended). Here the queue is read
-    until the thread has sent its last message; the tasks read are work nobody will collect.
+    The thread may have taken a batch just before ``done`` was set and still be pickling it;
+    ``Pool.terminate`` looks for tasks to drain only once, so a batch written after that look
+    (larger than the pipe holds, with the workers killed) blocked the thread, and the pool's join,
+    forever (a run stopped by SIGTERM under load never ended). The tasks read here are work nobody
+    will collect. When the stream was read to its end, ``fed_all`` is already set.
     """
-    handler, queue = getattr(pool, "_task_handler", None), getattr(pool, "_inqueue", None)
-    if handler is None or queue is None:  # not CPython's pool: nothing to help
+    queue = getattr(pool, "_inqueue", None)
+    if queue is None:  # not CPython's pool: nothing to help
         return
     deadline = time.monotonic() + patience
-    while handler.is_alive() and time.monotonic() < deadline:
+    while not fed_all.is_set() and time.monotonic() < deadline:
         if queue._rlock.acquire(timeout=0.05):  # else a worker holds it, reading what the thread sends
             try:
                 while queue._reader.poll(0.01):
                     queue._reader.recv_bytes()
             finally:
                 queue._rlock.release()
-        handler.join(0.01)
+        fed_all.wait(0.01)
 
 
 def _work(batch: list[Document]) -> list[Document]:
@@ -307,14 +309,19 @@ class LocalEngine(Engine):
         else:
             return
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        window, done = threading.Semaphore(self.IN_FLIGHT * self.jobs), threading.Event()
+        window, done, fed_all = threading.Semaphore(self.IN_FLIGHT * self.jobs), threading.Event(), threading.Event()
 
         def fed() -> Iterator[list[Document]]:  # runs in the pool's task thread
-            for batch in batches(itertools.chain([first], docs), self.batch, self.BATCH_CHARS):
-                while not window.acquire(timeout=0.05):
-                    if done.is_set():  # the consumer has gone: let the pool's thread end
+            try:
+                for batch in batches(itertools.chain([first], docs), self.batch, self.BATCH_CHARS):
+                    while not window.acquire(timeout=0.05):
+                        if done.is_set():  # the consumer has gone: let the pool's thread go on
+                            return
+                    if done.is_set():
                         return
-                yield batch
+                    yield batch
+            finally:  # every batch yielded before has been sent: the thread asked for the next
+                fed_all.set()
 
         with _no_sigterm():
             pool = ctx.Pool(self.jobs, initializer=_init_worker, initargs=(tuple(steps),))
@@ -329,7 +336,7 @@ class LocalEngine(Engine):
                     yield from batch
             finally:
                 done.set()
-                _drain_tasks(pool)
+                _drain_tasks(pool, fed_all)
 
 
 def engine_for(config) -> Engine:
