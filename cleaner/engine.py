@@ -247,9 +247,7 @@ def _drain_tasks(pool, fed_all: threading.Event, patience: float = 10.0) -> None
     forever (a run stopped by SIGTERM under load never ended). The tasks read here are work nobody
     will collect. When the stream was read to its end, ``fed_all`` is already set.
     """
-    queue = getattr(pool, "_inqueue", None)
-    if queue is None:  # not CPython's pool: nothing to help
-        return
+    queue = pool._inqueue  # the pool's task queue (a SimpleQueue: a pipe and the lock its readers take)
     deadline = time.monotonic() + patience
     while not fed_all.is_set() and time.monotonic() < deadline:
         if queue._rlock.acquire(timeout=0.05):  # else a worker holds it, reading what the thread sends

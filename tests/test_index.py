@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -492,8 +493,6 @@ def test_committed_files_of_one_name_in_many_folders_are_all_indexed(tmp_path, m
     """Copies of committed files are made a batch of 256 at a time, in folders by position, so the
     next batch's copies take the paths of this one's: each batch's copies must be removed before the
     next is made, never after (then a copy was deleted before it was read, and its article lost)."""
-    import dataclasses
-
     monkeypatch.chdir(tmp_path)
     config = CONFIG if learn else dataclasses.replace(CONFIG, strip=dataclasses.replace(CONFIG.strip, learn=False))
     for n in range(300):
