@@ -30,13 +30,9 @@ once on standard error naming the rule and the line, and counts as not matching 
 
 from __future__ import annotations
 
-import atexit
 import functools
-import os
 import re
-import signal
 import sys
-import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +43,7 @@ from .codes import all_codes, check_selection
 from .errors import RuleError
 from .prefilter import fold, required_literals
 from .text import count_words
+from .watchdog import BUDGET, MAIN_THREAD, THREAD_BUDGET, WATCHDOG, RuleTimeout, fallback
 
 CODE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -63,85 +60,14 @@ def builtin_rules_dir() -> Path:
     return installed if installed.is_dir() else installed.parent.parent / "rules"
 
 
-#: CPU seconds one search of one rule in one line may take before it is stopped (counted as no match).
-BUDGET = 0.05
-#: Wall-clock seconds for a search outside the main thread (Dask task threads), where the CPU-time
-#: watchdog cannot run: 50 ms of wall clock stopped ordinary searches at load 6.
-THREAD_BUDGET = 10 * BUDGET
 #: Lines ``rules test`` tries every pattern on: patterns that backtrack catastrophically run out of
 #: :data:`BUDGET` on lines like these (a long run of words, letters or digits that then fails).
 PROBES = ("The council approved the new budget on Tuesday after a long debate about school funding, officials said!",
           "a" * 64 + "!", "1" * 64 + "!", "word " * 24 + "!")
 
 
-class RuleTimeout(Exception):
-    """A search ran out of :data:`BUDGET`."""
-
-
-class _Watchdog:
-    """Bounds pattern searches in the main thread with a CPU-time timer, at almost no cost per search.
-
-    While armed, ``ITIMER_VIRTUAL`` sends ``SIGVTALRM`` every :data:`BUDGET` seconds of CPU time, and
-    the handler looks at the Python frame that is running: when a tick finds the same
-    :meth:`Rule.matches` (or :meth:`Rule.search`) call as the previous tick, that search has run for
-    at least one budget, and the handler raises :class:`RuleTimeout` in it (``re`` checks for
-    signals while it matches). A tick outside a search stops the timer; the next search starts it
-    again, so it only ticks while rules are matched. Where it cannot run (another thread, no
-    ``setitimer``, or ``SIGVTALRM`` already in use) searches use the ``regex`` module's timeout.
-    """
-
-    def __init__(self) -> None:
-        self.armed = False
-        self.usable = hasattr(signal, "setitimer") and hasattr(signal, "SIGVTALRM")
-        self.last = None  # the search frame the previous tick found
-        self.handler = self._tick  # one bound method, so that getsignal() can recognise it
-        if hasattr(os, "register_at_fork"):  # a child process does not inherit the timer
-            os.register_at_fork(after_in_child=self.disarm)
-        atexit.register(self.disarm)  # at exit Python restores SIGVTALRM's default action: to end the process
-
-    def disarm(self) -> None:
-        """Stop the timer (the next search starts it again)."""
-        if self.armed:
-            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-        self.armed, self.last = False, None
-
-    def ready(self) -> bool:
-        """Whether a search in this thread is bounded by the watchdog (arming it when needed)."""
-        if not self.usable or get_ident() != MAIN_THREAD:
-            return False
-        if not self.armed:
-            current = signal.getsignal(signal.SIGVTALRM)
-            if current is not self.handler:
-                if current not in (signal.SIG_DFL, None) or any(signal.getitimer(signal.ITIMER_VIRTUAL)):
-                    self.usable = False  # someone else's timer: leave it alone
-                    return False
-                signal.signal(signal.SIGVTALRM, self.handler)
-            self.armed = True  # before the timer starts, so that a tick always finds it armed
-            signal.setitimer(signal.ITIMER_VIRTUAL, BUDGET, BUDGET)
-        return True
-
-    def _tick(self, signum: int, frame: Any) -> None:
-        if frame is None or frame.f_code not in _SEARCH_CODES:
-            self.disarm()
-        elif frame is self.last:
-            self.last = None
-            raise RuleTimeout()
-        else:
-            self.last = frame
-
-
-MAIN_THREAD = threading.main_thread().ident
-_WATCHDOG = _Watchdog()
+#: Codes of the rules whose running out of budget has been reported (once per rule and process).
 _REPORTED: set[str] = set()
-
-
-@functools.lru_cache(maxsize=None)
-def _fallback(pattern: str, case_sensitive: bool) -> Any:
-    """The pattern compiled by ``regex``, whose searches take a timeout (imported here: the main thread does
-    not need it). On the extraction benchmark's lines it matches exactly as ``re`` does for every shipped rule."""
-    import regex
-
-    return regex.compile(pattern, 0 if case_sensitive else regex.IGNORECASE)
 
 
 def _report_timeout(rule: "Rule", line: str) -> None:
@@ -188,7 +114,7 @@ class Rule:
                     return False
                 if self.literals is not None and not any(s in fold(line) for s in self.literals):
                     return False
-            if _WATCHDOG.armed and get_ident() == MAIN_THREAD:  # the common case, kept short
+            if WATCHDOG.armed and get_ident() == MAIN_THREAD:  # the common case, kept short
                 return self.regex.search(line) is not None
             return self.search(line)
         except RuleTimeout:
@@ -197,19 +123,25 @@ class Rule:
 
     def search(self, line: str) -> bool:
         """Whether the pattern is found in ``line``; raises :class:`RuleTimeout` after :data:`BUDGET`."""
-        if _WATCHDOG.ready():
-            return self.regex.search(line) is not None
-        try:
-            return _fallback(self.pattern, self.case_sensitive).search(line, timeout=THREAD_BUDGET) is not None
-        except TimeoutError:
-            raise RuleTimeout() from None
+        return self.start(line) is not None
+
+    def start(self, line: str) -> int | None:
+        """Where the pattern is first found in ``line`` (None: nowhere); raises :class:`RuleTimeout`."""
+        if WATCHDOG.ready():
+            found = self.regex.search(line)
+        else:
+            try:
+                found = fallback(self.pattern, self.case_sensitive).search(line, timeout=THREAD_BUDGET)
+            except TimeoutError:
+                raise RuleTimeout() from None
+        return None if found is None else found.start()
 
     def applies_to(self, site: str | None) -> bool:
         return not self.sites or (site is not None and any(site == s or site.endswith("." + s) for s in self.sites))
 
 
-#: The frames in which the watchdog may stop a search.
-_SEARCH_CODES = (Rule.matches.__code__, Rule.search.__code__)
+# The searches the watchdog may stop when they run out of budget.
+WATCHDOG.watch(Rule.matches, Rule.search, Rule.start)
 
 
 @dataclass(frozen=True)
