@@ -24,14 +24,15 @@ import logging
 from typing import Iterable, Iterator, Sequence
 
 from .documents import Document
-from .engine import Engine, Step, _apply
+from .engine import Engine
+from .workers import Step, apply_steps
 from .errors import CleanerError, ConfigError
 
 EXTRA = "pip install 'cleaner[dask]'"
 
 
 def _run_partition(steps: Sequence[Step], docs: list[Document]) -> list[Document]:
-    return [_apply(steps, doc) for doc in docs]
+    return [apply_steps(steps, doc) for doc in docs]
 
 
 def _client_class():

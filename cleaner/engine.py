@@ -19,22 +19,17 @@ on a cluster), so that ``observe`` in the engine's process only gathers what it 
 from __future__ import annotations
 
 import collections
-import contextlib
 import itertools
 import multiprocessing
 import multiprocessing.util
-import signal
 import threading
-import time
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
 from .documents import Document
 from .errors import ConfigError
 from .progress import READING, WRITING, Progress, joined, phase_of
 from .spool import Spool
-
-Step = Callable[[Document], Document]
-
+from .workers import Step, apply_steps, drain_tasks, init_worker, no_sigterm, terminate, work
 
 class Stage:
     """A corpus stage. Subclasses override what they need; the defaults pass documents through.
@@ -69,12 +64,6 @@ class Stage:
 
 
 Plan = Sequence[Union[Step, Stage]]
-
-
-def _apply(steps: Sequence[Step], doc: Document) -> Document:
-    for step in steps:
-        doc = step(doc)
-    return doc
 
 
 class Engine:
@@ -185,7 +174,7 @@ class _Skipping:
         self.steps = tuple(steps)
 
     def __call__(self, doc: Document | None) -> Document | None:
-        return None if doc is None else _apply(self.steps, doc)
+        return None if doc is None else apply_steps(self.steps, doc)
 
 
 def _through(stages: Sequence[Stage], doc: Document) -> Document:
@@ -204,63 +193,6 @@ def _counted(docs: Iterable[Document], progress: Progress, name: str, seen: list
         progress.advance()
         yield doc
     progress.finish()
-
-
-_WORKER_STEPS: Sequence[Step] = ()
-
-
-def _init_worker(steps: Sequence[Step]) -> None:
-    global _WORKER_STEPS
-    # The pool stops its workers with SIGTERM. A worker must die of it at once, as the system does
-    # by default, not through a Python handler inherited from the parent: that handler runs only
-    # between bytecodes, and a worker that missed it blocked the pool's join forever.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if hasattr(signal, "pthread_sigmask"):  # blocked while the parent forked (see _no_sigterm)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-    _WORKER_STEPS = steps
-
-
-@contextlib.contextmanager
-def _no_sigterm():
-    """SIGTERM held back while worker processes are forked: the fork hooks (``logging``'s among
-    them) run in this thread, and an exception raised by the SIGTERM handler inside one is printed
-    as "Exception ignored" with a traceback instead of stopping the run. Held back, the signal
-    arrives just after, where :class:`~cleaner.errors.Terminated` propagates."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _drain_tasks(pool, fed_all: threading.Event, patience: float = 10.0) -> None:
-    """Before the pool is terminated, let its task thread send the last batch it took from
-    ``fed()`` (``fed_all`` is set when the thread comes back for another), taking unsent work off
-    the task queue meanwhile.
-
-    The thread may have taken a batch just before ``done`` was set and still be pickling it;
-    ``Pool.terminate`` looks for tasks to drain only once, so a batch written after that look
-    (larger than the pipe holds, with the workers killed) blocked the thread, and the pool's join,
-    forever (a run stopped by SIGTERM under load never ended). The tasks read here are work nobody
-    will collect. When the stream was read to its end, ``fed_all`` is already set.
-    """
-    queue = pool._inqueue  # the pool's task queue (a SimpleQueue: a pipe and the lock its readers take)
-    deadline = time.monotonic() + patience
-    while not fed_all.is_set() and time.monotonic() < deadline:
-        if queue._rlock.acquire(timeout=0.05):  # else a worker holds it, reading what the thread sends
-            try:
-                while queue._reader.poll(0.01):
-                    queue._reader.recv_bytes()
-            finally:
-                queue._rlock.release()
-        fed_all.wait(0.01)
-
-
-def _work(batch: list[Document]) -> list[Document]:
-    return [_apply(_WORKER_STEPS, doc) for doc in batch]
 
 
 def batches(docs: Iterable[Document], size: int, chars: int) -> Iterator[list[Document]]:
@@ -296,7 +228,7 @@ class LocalEngine(Engine):
     def map(self, steps: Sequence[Step], docs: Iterable[Document]) -> Iterator[Document]:
         if self.jobs == 1 or not steps:
             for doc in docs:
-                yield _apply(steps, doc)
+                yield apply_steps(steps, doc)
             return
         # The first document is taken before the pool starts: a stage upstream has then finished
         # (what it learned is in the steps sent to the workers), and no pool is ever started from
@@ -321,20 +253,20 @@ class LocalEngine(Engine):
             finally:  # every batch yielded before has been sent: the thread asked for the next
                 fed_all.set()
 
-        with _no_sigterm():
-            pool = ctx.Pool(self.jobs, initializer=_init_worker, initargs=(tuple(steps),))
+        with no_sigterm():
+            pool = ctx.Pool(self.jobs, initializer=init_worker, initargs=(tuple(steps),))
             # When this generator is left suspended (an exception's traceback in a reference cycle
             # holds it), the pool is terminated by its own finaliser at exit, and that waits for the
             # task thread, which waits in fed() until ``done``: set it first (a higher priority).
             multiprocessing.util.Finalize(pool, done.set, exitpriority=16)
-        with pool:  # on leaving, the pool is terminated: its task thread must not be waiting in fed()
-            try:
-                for batch in pool.imap(_work, fed()):
-                    window.release()
-                    yield from batch
-            finally:
-                done.set()
-                _drain_tasks(pool, fed_all)
+        try:  # on leaving, the pool is terminated: its task thread must not be waiting in fed()
+            for batch in pool.imap(work, fed()):
+                window.release()
+                yield from batch
+        finally:
+            done.set()
+            drain_tasks(pool, fed_all)
+            terminate(pool)
 
 
 def engine_for(config) -> Engine:

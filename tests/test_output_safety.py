@@ -169,6 +169,43 @@ def test_sigterm_mid_run_removes_the_temporary_output(tmp_path, output, jobs):
     assert leftovers(tmp_path) == [] and not (tmp_path / output).exists()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers ask Linux to stop them with their parent")
+def test_sigkill_of_a_jobs_2_run_stops_its_workers_without_a_traceback(tmp_path):
+    """A parent killed with SIGKILL cleans nothing up: its pool workers must stop with it, not go
+    on and print a BrokenPipeError traceback each into the user's terminal."""
+    words = BODY.split()
+    records = [{"id": f"r{n}", "text": " ".join(words[n % 7 :] + words[: n % 7]) + f" Item {n}.\n" + BODY} for n in range(3000)]
+    jsonl(tmp_path / "in.jsonl", records)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cleaner", "run", "in.jsonl", "-o", "out.jsonl", "-j", "2", "-q"],
+        cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    workers: list[str] = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        workers = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        time.sleep(0.02)
+    assert len(workers) == 2 and proc.poll() is None, "the run ended before its workers could be seen"
+    time.sleep(0.5)  # the workers are busy with batches
+    proc.kill()
+    _, err = proc.communicate(timeout=30)  # ends when the workers, which share its stderr, are gone
+    assert proc.returncode == -signal.SIGKILL
+    assert err.decode() == ""
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def _running(pid: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
+    except FileNotFoundError:
+        return False
+
+
 # ------------------------------------------------------------------ -o DIR/: names
 
 
