@@ -83,6 +83,11 @@ def terminate() -> None:
     raise Terminated()
 
 
+def termination_requested() -> bool:
+    """Whether :func:`terminate` was called in this process (and not cleared since)."""
+    return _termination_requested
+
+
 def raise_if_terminated() -> None:
     """Raise :class:`Terminated` when :func:`terminate` was called in this process."""
     if _termination_requested:

@@ -356,3 +356,25 @@ def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path):
     assert proc.wait(timeout=120) == 141, err
     assert b'"a0"' in first  # the records had started to flow
     assert err == ""
+
+
+def test_a_sigterm_outside_a_commands_error_path_exits_143(monkeypatch, capsys):
+    """SIGTERM just as a command starts or once it has finished escapes the command's own error
+    path; typer reports any KeyboardInterrupt as a silent 130 (^C). The console script says 143."""
+    import cleaner.cli as cli
+    from cleaner.errors import Terminated, clear_termination, terminate
+
+    def stopped_by_sigterm(**_):
+        try:
+            terminate()  # what the SIGTERM handler does
+        except Terminated:
+            raise SystemExit(130) from None  # typer: Exit(130) for a KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "app", stopped_by_sigterm)
+    try:
+        with pytest.raises(SystemExit) as exc:
+            cli.entry()
+    finally:
+        clear_termination()
+    assert exc.value.code == 143
+    assert capsys.readouterr().err == "error: terminated\n"

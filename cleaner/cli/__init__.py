@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 
 import typer
@@ -17,7 +18,7 @@ import typer
 from .. import __version__
 from .batch import clean, dedup, run
 from .check import check
-from ..errors import clear_termination, terminate
+from ..errors import clear_termination, terminate, termination_requested
 from .index import index_app
 from .report import report
 from .rules import rules_app
@@ -69,4 +70,18 @@ def main(ctx: typer.Context, version: bool = typer.Option(False, "--version", ca
     _raise_on_sigterm(ctx)
 
 
-__all__ = ["app"]
+__all__ = ["app", "entry"]
+
+
+def entry() -> None:
+    """The ``cleaner`` console script: :data:`app`, with a SIGTERM that lands outside a command's
+    error path (as it starts, or once it has finished) reported as such, exit 143, instead of
+    typer's silent 130 for ^C."""
+    try:
+        app(prog_name="cleaner")
+    except SystemExit as exc:
+        if exc.code == 130 and termination_requested():
+            sys.stderr.write("error: terminated\n")
+            raise SystemExit(143) from None
+        raise
+
