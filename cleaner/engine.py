@@ -21,7 +21,7 @@ from __future__ import annotations
 import collections
 import itertools
 import multiprocessing
-import multiprocessing.util
+import queue
 import threading
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
@@ -29,7 +29,7 @@ from .documents import Document
 from .errors import ConfigError
 from .progress import READING, WRITING, Progress, joined, phase_of
 from .spool import Spool
-from .workers import Step, apply_steps, drain_tasks, init_worker, no_sigterm, terminate, work
+from .workers import Step, WorkerPool, apply_steps
 
 class Stage:
     """A corpus stage. Subclasses override what they need; the defaults pass documents through.
@@ -213,8 +213,8 @@ class LocalEngine(Engine):
     so results never depend on ``jobs``. The worker pool starts when the first document is asked for.
 
     Documents go to the workers in batches of ``batch`` (fewer when they hold :data:`BATCH_CHARS`
-    characters of text): a task costs the pool a round of messages and locks in this process, which
-    is also the one that observes the stages. At most :data:`IN_FLIGHT` batches per worker are out
+    characters of text): a batch costs a round of messages in this process, which is also the one
+    that observes the stages. The workers are a :class:`~cleaner.workers.WorkerPool`. At most :data:`IN_FLIGHT` batches per worker are out
     at once, so memory stays bounded when the workers outpace what reads their results.
     """
 
@@ -230,43 +230,69 @@ class LocalEngine(Engine):
             for doc in docs:
                 yield apply_steps(steps, doc)
             return
-        # The first document is taken before the pool starts: a stage upstream has then finished
-        # (what it learned is in the steps sent to the workers), and no pool is ever started from
-        # inside another pool's feeder thread.
+        # The first document is taken before the workers start: a stage upstream has then finished
+        # (what it learned is in the steps sent to the workers), and no workers are ever started
+        # from inside another map's feeder thread.
         docs = iter(docs)
         for first in docs:  # (a document may be None: left out by _map_wanted)
             break
         else:
             return
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        window, done, fed_all = threading.Semaphore(self.IN_FLIGHT * self.jobs), threading.Event(), threading.Event()
+        window, done = threading.Semaphore(self.IN_FLIGHT * self.jobs), threading.Event()
+        sent: queue.Queue = queue.Queue()  # k for each batch sent, then _END or the input's exception
+        pool = WorkerPool(ctx, self.jobs, steps)
 
-        def fed() -> Iterator[list[Document]]:  # runs in the pool's task thread
+        def feed() -> None:  # a thread of its own: reads the input, sends batches in order
             try:
-                for batch in batches(itertools.chain([first], docs), self.batch, self.BATCH_CHARS):
+                for k, batch in enumerate(batches(itertools.chain([first], docs), self.batch, self.BATCH_CHARS)):
                     while not window.acquire(timeout=0.05):
-                        if done.is_set():  # the consumer has gone: let the pool's thread go on
+                        if done.is_set():  # the consumer has gone
                             return
                     if done.is_set():
                         return
-                    yield batch
-            finally:  # every batch yielded before has been sent: the thread asked for the next
-                fed_all.set()
+                    try:
+                        pool.send(k, batch)
+                    except OSError:  # the worker was killed: the consumer has gone, or hears of it at k
+                        sent.put(k)
+                        return
+                    sent.put(k)
+                sent.put(_END)
+            except BaseException as exc:  # noqa: BLE001 - reading the input failed: raised where the output is read
+                sent.put(_Failed(exc))
+            finally:
+                if done.is_set() and hasattr(docs, "close"):
+                    docs.close()  # an upstream map stops its own workers now, in the thread that ran it
 
-        with no_sigterm():
-            pool = ctx.Pool(self.jobs, initializer=init_worker, initargs=(tuple(steps),))
-            # When this generator is left suspended (an exception's traceback in a reference cycle
-            # holds it), the pool is terminated by its own finaliser at exit, and that waits for the
-            # task thread, which waits in fed() until ``done``: set it first (a higher priority).
-            multiprocessing.util.Finalize(pool, done.set, exitpriority=16)
-        try:  # on leaving, the pool is terminated: its task thread must not be waiting in fed()
-            for batch in pool.imap(work, fed()):
+        feeder = threading.Thread(target=feed, name="cleaner-feeder", daemon=True)
+        feeder.start()
+        try:
+            while True:
+                try:
+                    k = sent.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                if k is _END:
+                    return
+                if isinstance(k, _Failed):
+                    raise k.exc
+                batch = pool.result(k)
                 window.release()
                 yield from batch
         finally:
             done.set()
-            drain_tasks(pool, fed_all)
-            terminate(pool)
+            pool.close()
+            feeder.join(5.0)
+
+
+_END = object()
+
+
+class _Failed:
+    """What the feeder caught while reading the input, to be raised by the consumer."""
+
+    def __init__(self, exc: BaseException):
+        self.exc = exc
 
 
 def engine_for(config) -> Engine:

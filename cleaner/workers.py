@@ -7,10 +7,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import pickle
 import signal
-import sys
 import threading
-import time
 from typing import Callable, Sequence
 
 from .documents import Document
@@ -24,19 +23,15 @@ def apply_steps(steps: Sequence[Step], doc: Document) -> Document:
     return doc
 
 
-_WORKER_STEPS: Sequence[Step] = ()
-
-
-def init_worker(steps: Sequence[Step]) -> None:
-    global _WORKER_STEPS
-    # The pool stops its workers with SIGTERM. A worker must die of it at once, as the system does
-    # by default, not through a Python handler inherited from the parent: that handler runs only
-    # between bytecodes, and a worker that missed it blocked the pool's join forever.
+def _init_worker() -> None:
+    # The parent stops a worker with SIGKILL, and ^C (SIGINT to the whole process group) is the
+    # parent's to handle: a worker must neither run the parent's SIGTERM handler nor print a
+    # KeyboardInterrupt traceback of its own.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # blocked while the parent forked (see no_sigterm)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     _die_with_parent()
-    _WORKER_STEPS = steps
 
 
 def _die_with_parent() -> None:
@@ -69,56 +64,78 @@ def no_sigterm():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def drain_tasks(pool, fed_all: threading.Event, patience: float = 10.0) -> None:
-    """Before the pool is terminated, let its task thread send the last batch it took from
-    ``fed()`` (``fed_all`` is set when the thread comes back for another), taking unsent work off
-    the task queue meanwhile.
-
-    The thread may have taken a batch just before ``done`` was set and still be pickling it;
-    ``Pool.terminate`` looks for tasks to drain only once, so a batch written after that look
-    (larger than the pipe holds, with the workers killed) blocked the thread, and the pool's join,
-    forever (a run stopped by SIGTERM under load never ended). The tasks read here are work nobody
-    will collect. When the stream was read to its end, ``fed_all`` is already set.
-    """
-    queue = pool._inqueue  # the pool's task queue (a SimpleQueue: a pipe and the lock its readers take)
-    deadline = time.monotonic() + patience
-    while not fed_all.is_set() and time.monotonic() < deadline:
-        if queue._rlock.acquire(timeout=0.05):  # else a worker holds it, reading what the thread sends
-            try:
-                while queue._reader.poll(0.01):
-                    queue._reader.recv_bytes()
-            finally:
-                queue._rlock.release()
-        fed_all.wait(0.01)
-
-
-def terminate(pool, patience: float = 30.0) -> None:
-    """``pool.terminate()``, reading what workers still send once the pool's result thread is gone.
-
-    ``Pool.terminate`` stops the result thread, then puts a sentinel on the result queue, whose
-    write lock a worker may hold while it sends a result larger than the pipe holds: with nobody
-    reading, the worker waited for ever, and the terminate with it (1 run in 40 stopped by SIGTERM
-    under load). Read here, the result goes through and the lock is released. These are results of
-    work nobody will collect. At interpreter exit (a generator collected late) no thread starts any
-    more: the pool is terminated as it is."""
-    if sys.is_finalizing():
-        pool.terminate()
-        return
-    stopper = threading.Thread(target=pool.terminate, name="cleaner-pool-terminate", daemon=True)
-    stopper.start()
-    results, handler = pool._outqueue._reader, pool._result_handler
-    deadline = time.monotonic() + patience
-    while stopper.is_alive() and time.monotonic() < deadline:
-        if handler.is_alive():  # the only reader until it ends
-            handler.join(0.01)
-            continue
+def _serve(conn, steps: Sequence[Step], inherited: Sequence) -> None:
+    """A worker's life: batches in, results out, in order, over its own pipe, until the pipe
+    closes or a ``None`` comes. An exception in a step goes back to the parent, to be raised there."""
+    _init_worker()
+    for other in inherited:  # other workers' pipe ends, inherited by the fork: theirs to close
+        other.close()
+    while True:
         try:
-            while results.poll(0.01):
-                results.recv_bytes()
-        except (OSError, EOFError):
-            break
-    stopper.join(max(0.0, deadline - time.monotonic()))
+            batch = conn.recv()
+        except (EOFError, OSError):
+            return
+        if batch is None:
+            return
+        try:
+            out = (True, [apply_steps(steps, doc) for doc in batch])
+        except Exception as exc:  # noqa: BLE001 - the parent raises it, as a step in its own process would
+            out = (False, exc)
+        try:
+            try:
+                conn.send(out)
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an exception that does not pickle
+                conn.send((False, RuntimeError(f"{type(out[1]).__name__}: {out[1]} (and it could not be sent: {exc})")))
+        except OSError:  # the parent has gone
+            return
 
 
-def work(batch: list[Document]) -> list[Document]:
-    return [apply_steps(_WORKER_STEPS, doc) for doc in batch]
+class WorkerPool:
+    """``jobs`` worker processes, each with a pipe of its own (so no lock is shared between processes).
+
+    Batch *k* goes to worker *k* mod ``jobs`` and its result is read back from that worker, so the
+    order is kept without any bookkeeping, and as long as batches are sent and results read in
+    order, nothing waits on a worker that waits on this process. :meth:`close` kills the workers:
+    with no shared lock, a worker killed anywhere (writing a result, holding nothing) blocks nobody.
+    :class:`multiprocessing.pool.Pool` shares a result queue and its write lock among its workers, and
+    its ``terminate`` could wait for ever on a lock a killed worker held (seen under load, 1 SIGTERM'd
+    run in 40), or on a result larger than the pipe holds that nobody read any more."""
+
+    def __init__(self, ctx, jobs: int, steps: Sequence[Step]):
+        self.conns: list = []
+        self.procs: list = []
+        forked = ctx.get_start_method() == "fork"
+        with no_sigterm():
+            for _ in range(jobs):
+                mine, theirs = ctx.Pipe()
+                inherited = [*self.conns, mine] if forked else []
+                proc = ctx.Process(target=_serve, args=(theirs, tuple(steps), inherited), daemon=True, name="cleaner-worker")
+                proc.start()
+                theirs.close()
+                self.conns.append(mine)
+                self.procs.append(proc)
+
+    def send(self, k: int, batch: list) -> None:
+        self.conns[k % len(self.conns)].send(batch)
+
+    def result(self, k: int) -> list:
+        """The result of batch ``k`` (raises what a step raised; a worker that died is an error)."""
+        worker = k % len(self.conns)
+        try:
+            ok, out = self.conns[worker].recv()
+        except (EOFError, OSError):
+            proc = self.procs[worker]
+            proc.join(1.0)
+            raise RuntimeError(f"a worker process ended unexpectedly (exit code {proc.exitcode})") from None
+        if not ok:
+            raise out
+        return out
+
+    def close(self) -> None:
+        for proc in self.procs:
+            if proc.is_alive():
+                proc.kill()
+        for proc in self.procs:
+            proc.join(5.0)
+        for conn in self.conns:
+            conn.close()
