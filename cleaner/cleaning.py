@@ -15,7 +15,7 @@ removals with their codes. Pipelines that learn site lines first normalise every
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from .config import Config
@@ -38,6 +38,7 @@ class Cleaned:
     fixes: tuple[LineFix, ...]
     removed: tuple[Removal, ...]
     removed_index: Mapping[int, str]
+    cuts: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def steps(self) -> list[str]:
@@ -47,7 +48,7 @@ class Cleaned:
     def fixed_lines(self) -> list[str]:
         """The normalised text's lines with the removed lines taken out and the blank-line layout kept
         (what ``check --fix`` writes)."""
-        return render_file(self.normalized.split("\n"), self.removed_index)
+        return render_file(self.normalized.split("\n"), self.removed_index, self.cuts)
 
 
 class Cleaner:
@@ -74,7 +75,7 @@ class Cleaner:
 
     @staticmethod
     def cleaned(normalized: Normalized, stripped: Stripped) -> Cleaned:
-        return Cleaned(stripped.text, normalized.text, normalized.fixes, stripped.removed, stripped.removed_index)
+        return Cleaned(stripped.text, normalized.text, normalized.fixes, stripped.removed, stripped.removed_index, stripped.cuts)
 
 
 __all__ = ["Cleaned", "Cleaner", "Learned"]

@@ -137,14 +137,21 @@ DEFAULT_NAMES = FieldNames()
 
 @dataclass(frozen=True)
 class Removal:
-    """A line taken out of an article: 1-based ``line`` of the normalised text, the ``rule`` code and the ``text``."""
+    """A line taken out of an article: 1-based ``line`` of the normalised text, the ``rule`` code and the ``text``.
+
+    ``column`` (1-based, in the stripped line) is set when only the end of the line was taken, from
+    that column on (a ``cut`` rule: a cookie notice glued to a title); ``text`` is then what was taken."""
 
     line: int
     rule: str
     text: str
+    column: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "rule": self.rule, "text": self.text}
+        out: dict[str, Any] = {"line": self.line, "rule": self.rule, "text": self.text}
+        if self.column is not None:
+            out["column"] = self.column
+        return out
 
 
 @dataclass

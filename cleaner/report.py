@@ -30,7 +30,11 @@ def explain_article(doc: Document, rulebook: Rulebook | None = None) -> str:
         body += [f"- {r.text}    [{_reason(r.rule, rulebook, r.text)}]" for r in doc.removed]
     else:
         for number, line in enumerate(source, 1):
-            if number in removed:
+            if number in removed and removed[number].column is not None:  # only the end of the line
+                cut = removed[number]
+                body.append(f"  {line.strip()[: cut.column - 1].rstrip()}")
+                body.append(f"- {cut.text}    [{_reason(cut.rule, rulebook, cut.text)}]")
+            elif number in removed:
                 body.append(f"- {line.strip()}    [{_reason(removed[number].rule, rulebook, line)}]")
             elif line.strip():
                 body.append(f"  {line.strip()}")
@@ -105,7 +109,7 @@ def rule_details(rule: Rule) -> str:
         "",
         f"pattern:  {rule.pattern}" + ("  (case-sensitive)" if rule.case_sensitive else ""),
         f"where:    {rule.where}",
-        f"action:   {rule.action}" + (" (this line and everything after it)" if rule.action == "rest" else ""),
+        f"action:   {rule.action}" + {"rest": " (this line and everything after it)", "cut": " (the match and the rest of its line)"}.get(rule.action, ""),
     ]
     if rule.max_words is not None:
         lines.append(f"max words: {rule.max_words}")

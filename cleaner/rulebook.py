@@ -15,7 +15,8 @@ must_not_match   yes       lines it must not match (at least one)
 case_sensitive   no        default false
 where            no        ``anywhere`` (default), ``head`` (before the first body paragraph)
                            or ``tail`` (after the last body paragraph)
-action           no        ``line`` (default) or ``rest``: the line and everything after it
+action           no        ``line`` (default), ``rest`` (the line and everything after it) or ``cut``
+                           (the match and the rest of its line; what stands before it is kept)
 max_words        no        the line may have at most this many words (:func:`~cleaner.text.count_words`)
 with_next        no        also remove up to N following short lines (captions)
 with_previous    no        also remove up to N preceding short lines
@@ -48,7 +49,7 @@ from .watchdog import BUDGET, MAIN_THREAD, THREAD_BUDGET, WATCHDOG, RuleTimeout,
 CODE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 WHERE = ("anywhere", "head", "tail")
-ACTIONS = ("line", "rest")
+ACTIONS = ("line", "rest", "cut")
 
 _REQUIRED = {"code": str, "name": str, "description": str, "pattern": str, "must_match": list, "must_not_match": list}
 _OPTIONAL = {"case_sensitive": bool, "where": str, "action": str, "max_words": int, "with_next": int, "with_previous": int, "sites": list}
@@ -136,6 +137,18 @@ class Rule:
                 raise RuleTimeout() from None
         return None if found is None else found.start()
 
+    def cut_at(self, line: str) -> int:
+        """Where a ``cut`` rule's removal starts in ``line`` (which it matches): the start of the
+        match, or 0 when only blanks stand before it; a search out of budget removes nothing."""
+        try:
+            start = self.start(line)
+        except RuleTimeout:
+            _report_timeout(self, line)
+            start = None
+        if start is None:
+            return len(line)
+        return start if line[:start].strip() else 0
+
     def applies_to(self, site: str | None) -> bool:
         return not self.sites or (site is not None and any(site == s or site.endswith("." + s) for s in self.sites))
 
@@ -205,6 +218,8 @@ def parse_rule(entry: Any, path: str, pack: str) -> Rule:
     for key in ("max_words", "with_next", "with_previous"):
         if entry.get(key, 0) < 0:
             raise RuleError(path, code, f"{key!r} must not be negative")
+    if action == "cut" and (entry.get("with_next") or entry.get("with_previous")):
+        raise RuleError(path, code, 'action = "cut" removes the end of one line: it takes no with_next or with_previous')
     flags = 0 if entry.get("case_sensitive", False) else re.IGNORECASE
     try:
         regex = re.compile(entry["pattern"], flags)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from .documents import Removal
@@ -71,11 +71,14 @@ def find_removals(
     *,
     site: str | None = None,
     learned: frozenset[int] | None = None,
+    cuts: dict[int, tuple[int, str]] | None = None,
 ) -> dict[int, str]:
     """Map line index -> rule code for every line the rules remove.
 
     ``learned`` holds the :func:`~cleaner.learn.line_key` of lines this article's site repeats;
-    they are removed under ``REP001`` when no rule removed them first.
+    they are removed under ``REP001`` when no rule removed them first. A ``cut`` rule that leaves
+    the start of a line is recorded in ``cuts`` (line index -> (offset in the stripped line, code)),
+    and the line is not in the map; without ``cuts`` such lines are kept whole.
     """
     stripped = [line.strip() for line in lines]
     words = [count_words(s) if s else 0 for s in stripped]
@@ -92,6 +95,13 @@ def find_removals(
         for rule in plan.candidates(folded, words[i], where.position(i), allowed):
             if not rule.matches(line, screened=True):
                 continue
+            if rule.action == "cut":
+                at = rule.cut_at(line)
+                if at == 0:
+                    removed[i] = rule.code
+                elif at < len(line) and cuts is not None:
+                    cuts[i] = (at, rule.code)
+                break
             removed[i] = rule.code
             if rule.action == "rest":
                 for j in nonblank[order[i] + 1 :]:
@@ -116,11 +126,13 @@ def find_removals(
 
 @dataclass(frozen=True)
 class Stripped:
-    """The kept text (paragraphs as lines) and what was removed."""
+    """The kept text (paragraphs as lines) and what was removed (``cuts``: line index -> offset in
+    the stripped line where what was removed from it starts, for lines whose start was kept)."""
 
     text: str
     removed: tuple[Removal, ...]
     removed_index: Mapping[int, str]
+    cuts: Mapping[int, int] = field(default_factory=dict)
 
 
 def strip_text(
@@ -132,14 +144,25 @@ def strip_text(
 ) -> Stripped:
     """Strip boilerplate from normalised ``text``; blank lines are dropped from the result."""
     lines = text.split("\n")
-    removed = find_removals(lines, rulebook, site=site, learned=learned)
-    kept = [line.strip() for i, line in enumerate(lines) if i not in removed and line.strip()]
-    removals = tuple(Removal(i + 1, code, lines[i].strip()) for i, code in sorted(removed.items()))
-    return Stripped("\n".join(kept), removals, removed)
+    cuts: dict[int, tuple[int, str]] = {}
+    removed = find_removals(lines, rulebook, site=site, learned=learned, cuts=cuts)
+    kept, removals = [], []
+    for i, line in enumerate(lines):
+        line = line.strip()
+        if i in removed:
+            removals.append(Removal(i + 1, removed[i], line))
+        elif i in cuts:
+            at, code = cuts[i]
+            kept.append(line[:at].rstrip())
+            removals.append(Removal(i + 1, code, line[at:], column=at + 1))
+        elif line:
+            kept.append(line)
+    return Stripped("\n".join(kept), tuple(removals), removed, {i: at for i, (at, _) in cuts.items()})
 
 
-def render_file(original_lines: list[str], removed: Mapping[int, object]) -> list[str]:
-    """The lines of a fixed file: removed lines gone, the blank-line layout otherwise kept.
+def render_file(original_lines: list[str], removed: Mapping[int, object], cuts: Mapping[int, int] | None = None) -> list[str]:
+    """The lines of a fixed file: removed lines gone, lines in ``cuts`` ended where their removal
+    starts (an offset in the stripped line), the blank-line layout otherwise kept.
 
     Between two kept lines stand the blank lines that stood before the second one; the
     file's leading blank lines are kept, and trailing blank lines left by removals dropped.
@@ -160,6 +183,9 @@ def render_file(original_lines: list[str], removed: Mapping[int, object]) -> lis
             if seen_text:
                 out.extend(pending)
             pending = []
+            if cuts and i in cuts:
+                indent = len(line) - len(line.lstrip())
+                line = line[: indent + cuts[i]].rstrip()
             out.append(line)
             seen_text = True
     if text_at[-1] not in removed:

@@ -63,6 +63,7 @@ BAD_RULES = {
     "unknown_key": (RULE_HEAD + GOOD_RULE_BODY + 'colour = "red"\n', "unknown key 'colour'"),
     "missing_field": (RULE_HEAD + 'description = "No pattern."\nmust_match = ["a"]\nmust_not_match = ["b"]\n', "missing required key 'pattern'"),
     "invalid_regex": (RULE_HEAD + GOOD_RULE_BODY.replace("^my boilerplate$", "(unclosed"), "invalid pattern '(unclosed'"),
+    "cut_with_next": (RULE_HEAD + GOOD_RULE_BODY + 'action = "cut"\nwith_next = 1\n', 'action = "cut" removes the end of one line: it takes no with_next'),
 }
 
 

@@ -6,7 +6,8 @@ case (its ``label``):
 - ``normalize.json``: ``{label, original, fixed, codes}``: the normalised text and the NRM codes of what
   normalisation changed;
 - ``strip.json``: ``{label, text, removed, kept}``: ``text`` is the article's lines, ``removed`` the
-  ``[line, code]`` pairs (1-based, in the normalised text) the built-in rules take out, ``kept`` the lines
+  ``[line, code]`` pairs (1-based, in the normalised text) the built-in rules take out (``[line, code, column]``
+  when a ``cut`` rule took the line from that column on), ``kept`` the lines
   of the cleaned text;
 - ``unchanged.json``: ``{label, text}``: article text in several languages (quotes, dashes, lists,
   numbers, addresses inside sentences, sentences that start like bylines, one-line paragraphs within
@@ -72,9 +73,10 @@ def test_normalize(case):
 @pytest.mark.parametrize("case", params("strip.json"))
 def test_strip(case):
     cleaned = CLEANER.clean("\n".join(case["text"]))
-    assert [[r.line, r.rule] for r in cleaned.removed] == case["removed"]
+    assert [[r.line, r.rule] + ([r.column] if r.column else []) for r in cleaned.removed] == case["removed"]
     assert cleaned.text.split("\n") == case["kept"]
-    assert [r.text for r in cleaned.removed] == [case["text"][line - 1].strip() for line, _ in case["removed"]]
+    # a removal names its line, or with a column (a cut rule) the end of the line it took
+    assert [r.text for r in cleaned.removed] == [case["text"][line - 1].strip()[(at[0] - 1 if at else 0) :] for line, _, *at in case["removed"]]
 
 
 @pytest.mark.parametrize("case", params("unchanged.json"))

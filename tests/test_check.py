@@ -289,3 +289,21 @@ def test_duplicate_file_reported_with_dup001(runs):
     assert r.fixed.returncode == 1
     assert parse_findings(r.fixed.stdout) == [("seeds/zz_copy.txt", 1, "DUP001")]
     assert "no automatic fix" in r.fixed.stdout
+
+
+def test_fix_cuts_a_consent_wall_off_the_title_line_and_keeps_the_title(tmp_path):
+    """A ``cut`` rule (CON001) takes the end of a line: check reports it on that line, --fix writes
+    the line's start (its indentation kept) and the file's other lines as they were."""
+    body = "The minister said on Thursday that the new rail line would open in March, two years later than planned."
+    wall = "We use cookies to improve your experience and to show you relevant ads. Accept all cookies to continue."
+    article = tmp_path / "a.txt"
+    article.write_text(f"  Rail line delayed again {wall}\n\n{body}\n", encoding="utf-8")
+    found = run_cli("check", "a.txt", "--output-format", "json", cwd=tmp_path)
+    assert found.returncode == 1, found.stderr
+    [finding] = json.loads(found.stdout)
+    assert (finding["line"], finding["code"]) == (1, "CON001") and "We use cookies" in finding["message"]
+    fixed = run_cli("check", "a.txt", "--fix", cwd=tmp_path)
+    assert fixed.returncode == 0 and "fixed 1 file(s)" in fixed.stderr, fixed.stderr
+    assert article.read_text(encoding="utf-8") == f"  Rail line delayed again\n\n{body}\n"
+    again = run_cli("check", "a.txt", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout

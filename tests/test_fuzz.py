@@ -506,12 +506,17 @@ def test_cli_clean_never_drops_an_unnamed_line(texts, site, repeated, learn):
     assert [r["id"] for r in out] == [r["id"] for r in records]
     for source, record in zip(records, out):
         lines = normalize_text(source["text"], CONFIG.normalize).text.split("\n")
-        removed = {}
+        removed, cut = {}, {}
         for entry in record["removed"]:
-            assert set(entry) == {"line", "rule", "text"} and entry["rule"] in KNOWN_CODES
-            assert entry["text"] and entry["text"] == lines[entry["line"] - 1].strip(), "a removal names its line"
-            removed[entry["line"] - 1] = entry["rule"]
-        kept = [line.strip() for i, line in enumerate(lines) if line.strip() and i not in removed]
+            assert set(entry) - {"column"} == {"line", "rule", "text"} and entry["rule"] in KNOWN_CODES
+            line = lines[entry["line"] - 1].strip()
+            if "column" in entry:  # a cut rule took the end of the line: the text is that end
+                assert entry["column"] > 1 and entry["text"] == line[entry["column"] - 1 :], "a cut names its part"
+                cut[entry["line"] - 1] = line[: entry["column"] - 1].rstrip()
+            else:
+                assert entry["text"] and entry["text"] == line, "a removal names its line"
+                removed[entry["line"] - 1] = entry["rule"]
+        kept = [cut.get(i, line.strip()) for i, line in enumerate(lines) if line.strip() and i not in removed]
         assert (record["text"].split("\n") if record["text"] else []) == kept
 
 

@@ -113,6 +113,10 @@ def _reference(lines, rules, site=None):
         for rule in rules:
             if not rule.applies_to(site) or rule.where not in ("anywhere", where.position(i)) or not rule.matches(stripped[i]):
                 continue
+            if rule.action == "cut":  # without ``cuts``, a line whose start a cut rule keeps stays whole
+                if rule.cut_at(stripped[i]) == 0:
+                    removed[i] = rule.code
+                break
             removed[i] = rule.code
             if rule.action == "rest":
                 for j in nonblank[order[i] + 1 :]:

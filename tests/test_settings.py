@@ -148,7 +148,7 @@ def test_select_that_matches_nothing_is_refused(tmp_path, command):
     project(tmp_path, "")
     proc = invoke(command, "a.txt", "missing.txt", "--select", "NOPE", "-o", "out.jsonl", cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.startswith(f"error: select: 'NOPE' {NOTHING_MATCHES}; codes start with ACC, ADS, BYL, CHK, COM, CRD, DUP,")
+    assert proc.stderr.startswith(f"error: select: 'NOPE' {NOTHING_MATCHES}; codes start with ACC, ADS, BYL, CHK, COM, CON, CRD, DUP,")
     assert "missing.txt" not in proc.stderr, "refused before any article is read"
     assert not (tmp_path / "out.jsonl").exists()
 
