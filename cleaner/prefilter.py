@@ -240,9 +240,9 @@ class RulePlan:
     def __init__(self, rules):
         self.rules = tuple(rules)
         self.scanner = LiteralScan([r.literals for r in self.rules])
-        caps = [r.max_words for r in self.rules if r.max_words is not None]
+        caps = [r.line_cap for r in self.rules if r.line_cap is not None]
         self.cap = max(caps, default=0) + 1
-        self.by_words = [self._mask(lambda r, w=w: r.max_words is None or r.max_words >= w) for w in range(self.cap + 1)]
+        self.by_words = [self._mask(lambda r, w=w: r.line_cap is None or r.line_cap >= w) for w in range(self.cap + 1)]
         self.by_position = {p: self._mask(lambda r, p=p: r.where in ("anywhere", p)) for p in ("head", "body", "tail")}
         self._sites: dict[str | None, int] = {}
 

@@ -17,7 +17,8 @@ where            no        ``anywhere`` (default), ``head`` (before the first bo
                            or ``tail`` (after the last body paragraph)
 action           no        ``line`` (default), ``rest`` (the line and everything after it) or ``cut``
                            (the match and the rest of its line; what stands before it is kept)
-max_words        no        the line may have at most this many words (:func:`~cleaner.text.count_words`)
+max_words        no        the line may have at most this many words (:func:`~cleaner.text.count_words`);
+                           for a ``cut`` rule, the part it would take (else it takes nothing)
 with_next        no        also remove up to N following short lines (captions)
 with_previous    no        also remove up to N preceding short lines
 sites            no        only for articles of these sites (``site`` field or ``url`` host)
@@ -111,7 +112,7 @@ class Rule:
         :data:`BUDGET` counts as no match, reported once per rule on stderr."""
         try:  # the whole body: the watchdog may stop this call anywhere in it
             if not screened:
-                if self.max_words is not None and (words if words is not None else count_words(line)) > self.max_words:
+                if self.line_cap is not None and (words if words is not None else count_words(line)) > self.line_cap:
                     return False
                 if self.literals is not None and not any(s in fold(line) for s in self.literals):
                     return False
@@ -137,15 +138,23 @@ class Rule:
                 raise RuleTimeout() from None
         return None if found is None else found.start()
 
+    @property
+    def line_cap(self) -> int | None:
+        """The most words a line may have for the rule to apply (a cut rule caps what it takes instead)."""
+        return None if self.action == "cut" else self.max_words
+
     def cut_at(self, line: str) -> int:
-        """Where a ``cut`` rule's removal starts in ``line`` (which it matches): the start of the
-        match, or 0 when only blanks stand before it; a search out of budget removes nothing."""
+        """Where a ``cut`` rule's removal starts in ``line``: the start of the match, or 0 when only
+        blanks stand before it. It takes nothing (``len(line)``) when the pattern is not found, the
+        search runs out of budget, or what it would take has more than ``max_words`` words: a wall
+        glued *before* the article's text (one extractor's paragraphs run together) must not take
+        the article with it."""
         try:
             start = self.start(line)
         except RuleTimeout:
             _report_timeout(self, line)
             start = None
-        if start is None:
+        if start is None or (self.max_words is not None and count_words(line[start:]) > self.max_words):
             return len(line)
         return start if line[:start].strip() else 0
 
@@ -335,9 +344,11 @@ class Rulebook:
         for rule in self.rules:
             lines = [(e, True) for e in rule.must_match] + [(e, False) for e in rule.must_not_match] + [(p, None) for p in PROBES]
             for line, expected in lines:
-                fits = expected is None or rule.max_words is None or count_words(line.strip()) <= rule.max_words
+                fits = expected is None or rule.line_cap is None or count_words(line.strip()) <= rule.line_cap
                 try:
                     found = fits and rule.search(line.strip())
+                    if found and rule.action == "cut" and expected is not None:  # and it takes something
+                        found = rule.cut_at(line.strip()) < len(line.strip())
                 except RuleTimeout:
                     failures.append(ExampleFailure(rule.code, rule.source, line, expected, timed_out=True))
                     break  # one timeout says it; the next lines would each take the budget again
