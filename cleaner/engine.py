@@ -31,6 +31,7 @@ from .progress import READING, WRITING, Progress, joined, phase_of
 from .spool import Spool
 from .workers import Step, WorkerPool, apply_steps
 
+
 class Stage:
     """A corpus stage. Subclasses override what they need; the defaults pass documents through.
 
@@ -214,8 +215,9 @@ class LocalEngine(Engine):
 
     Documents go to the workers in batches of ``batch`` (fewer when they hold :data:`BATCH_CHARS`
     characters of text): a batch costs a round of messages in this process, which is also the one
-    that observes the stages. The workers are a :class:`~cleaner.workers.WorkerPool`. At most :data:`IN_FLIGHT` batches per worker are out
-    at once, so memory stays bounded when the workers outpace what reads their results.
+    that observes the stages. At most :data:`IN_FLIGHT` batches per worker are out at once, so
+    memory stays bounded when the workers outpace what reads their results. The workers are a
+    :class:`~cleaner.workers.WorkerPool`, started in the thread that asks for the first document.
     """
 
     BATCH_CHARS = 1 << 20
@@ -281,8 +283,9 @@ class LocalEngine(Engine):
                 yield from batch
         finally:
             done.set()
-            pool.close()
+            pool.stop()  # a feeder blocked sending to a worker gets a broken pipe
             feeder.join(5.0)
+            pool.close()
 
 
 _END = object()

@@ -138,6 +138,11 @@ class Rule:
                 raise RuleTimeout() from None
         return None if found is None else found.start()
 
+    def takes(self, line: str) -> bool:
+        """Whether the rule removes something of the (stripped) line, position and site aside: it
+        matches, and a cut rule has something to cut. What the examples are checked against."""
+        return self.matches(line) and (self.action != "cut" or self.cut_at(line) < len(line))
+
     @property
     def line_cap(self) -> int | None:
         """The most words a line may have for the rule to apply (a cut rule caps what it takes instead)."""
@@ -347,7 +352,7 @@ class Rulebook:
                 fits = expected is None or rule.line_cap is None or count_words(line.strip()) <= rule.line_cap
                 try:
                     found = fits and rule.search(line.strip())
-                    if found and rule.action == "cut" and expected is not None:  # and it takes something
+                    if found and rule.action == "cut" and expected is not None:  # and it has something to cut
                         found = rule.cut_at(line.strip()) < len(line.strip())
                 except RuleTimeout:
                     failures.append(ExampleFailure(rule.code, rule.source, line, expected, timed_out=True))

@@ -23,7 +23,7 @@ def apply_steps(steps: Sequence[Step], doc: Document) -> Document:
     return doc
 
 
-def _init_worker() -> None:
+def _init_worker(parent: int) -> None:
     # The parent stops a worker with SIGKILL, and ^C (SIGINT to the whole process group) is the
     # parent's to handle: a worker must neither run the parent's SIGTERM handler nor print a
     # KeyboardInterrupt traceback of its own.
@@ -31,14 +31,14 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # blocked while the parent forked (see no_sigterm)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-    _die_with_parent()
+    _die_with_parent(parent)
 
 
-def _die_with_parent() -> None:
-    """On Linux, ask for SIGTERM when the process that started this worker dies. A parent killed
-    with SIGKILL terminates no pool: its workers went on with the batch in hand, then printed a
+def _die_with_parent(parent: int) -> None:
+    """On Linux, ask for SIGTERM when ``parent``, the process that started this worker, dies (the
+    request follows the thread that forked: :class:`WorkerPool` is started by the consumer's). A
+    parent killed with SIGKILL stops no worker: they went on with the batch in hand, then printed a
     BrokenPipeError traceback each when they sent the result to nobody."""
-    parent = os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
@@ -64,10 +64,10 @@ def no_sigterm():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _serve(conn, steps: Sequence[Step], inherited: Sequence) -> None:
+def _serve(conn, steps: Sequence[Step], inherited: Sequence, parent: int) -> None:
     """A worker's life: batches in, results out, in order, over its own pipe, until the pipe
     closes or a ``None`` comes. An exception in a step goes back to the parent, to be raised there."""
-    _init_worker()
+    _init_worker(parent)
     for other in inherited:  # other workers' pipe ends, inherited by the fork: theirs to close
         other.close()
     while True:
@@ -95,7 +95,7 @@ class WorkerPool:
 
     Batch *k* goes to worker *k* mod ``jobs`` and its result is read back from that worker, so the
     order is kept without any bookkeeping, and as long as batches are sent and results read in
-    order, nothing waits on a worker that waits on this process. :meth:`close` kills the workers:
+    order, nothing waits on a worker that waits on this process. :meth:`stop` kills the workers:
     with no shared lock, a worker killed anywhere (writing a result, holding nothing) blocks nobody.
     :class:`multiprocessing.pool.Pool` shares a result queue and its write lock among its workers, and
     its ``terminate`` could wait for ever on a lock a killed worker held (seen under load, 1 SIGTERM'd
@@ -109,7 +109,7 @@ class WorkerPool:
             for _ in range(jobs):
                 mine, theirs = ctx.Pipe()
                 inherited = [*self.conns, mine] if forked else []
-                proc = ctx.Process(target=_serve, args=(theirs, tuple(steps), inherited), daemon=True, name="cleaner-worker")
+                proc = ctx.Process(target=_serve, args=(theirs, tuple(steps), inherited, os.getpid()), daemon=True, name="cleaner-worker")
                 proc.start()
                 theirs.close()
                 self.conns.append(mine)
@@ -131,11 +131,16 @@ class WorkerPool:
             raise out
         return out
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Kill the workers (whatever they are doing: nothing they hold is shared) and reap them."""
         for proc in self.procs:
             if proc.is_alive():
                 proc.kill()
         for proc in self.procs:
             proc.join(5.0)
+
+    def close(self) -> None:
+        """:meth:`stop`, then close this side's pipes (once nothing sends on them any more)."""
+        self.stop()
         for conn in self.conns:
             conn.close()

@@ -60,9 +60,9 @@ def test_rule_examples(code):
     assert rule.must_match and rule.must_not_match, "every rule documents both kinds of example"
     assert rule.description.strip()
     for example in rule.must_match:
-        assert rule.matches(example.strip()), f"{code} should match {example!r}"
+        assert rule.takes(example.strip()), f"{code} should match {example!r}"
     for example in rule.must_not_match:
-        assert not rule.matches(example.strip()), f"{code} should not match {example!r}"
+        assert not rule.takes(example.strip()), f"{code} should not match {example!r}"
 
 
 # --- the CLI ------------------------------------------------------------------------------------
@@ -257,8 +257,8 @@ def test_rules_survive_pickling_for_worker_processes():
     for rule in SHIPPED:
         copy = pickle.loads(pickle.dumps(rule))
         assert copy == rule and copy.regex.pattern == rule.pattern and copy.regex.flags == rule.regex.flags
-        assert all(copy.matches(e.strip()) for e in rule.must_match)
-        assert not any(copy.matches(e.strip()) for e in rule.must_not_match)
+        assert all(copy.takes(e.strip()) for e in rule.must_match)
+        assert not any(copy.takes(e.strip()) for e in rule.must_not_match)
 
 
 # --- packaging ----------------------------------------------------------------------------------
