@@ -357,15 +357,22 @@ def test_normalize_is_idempotent(text):
 @given(text=articles(surrogates=True, huge=True), site=st.sampled_from([None, "example.com"]))
 def test_clean_keeps_or_names_every_normalised_line(text, site):
     """Cleaner.clean: the kept lines are a subsequence of the normalised lines, and the normalised
-    (non-blank) lines are exactly the kept ones plus the removed ones, each with a known code."""
+    (non-blank) lines are exactly the kept ones plus the removed ones, each with a known code (a
+    line a cut rule took the end of is kept as its start)."""
     cleaned = CLEANER.clean(text, site)
     normalized = cleaned.normalized.split("\n")
     assert cleaned.normalized == normalize_text(text, CONFIG.normalize).text
-    removed = {r.line - 1: r for r in cleaned.removed}
-    for index, removal in removed.items():
+    removed, cut = {}, {}
+    for removal in cleaned.removed:
         assert removal.rule in KNOWN_CODES
-        assert removal.text == normalized[index].strip() and removal.text
-    kept = [line.strip() for i, line in enumerate(normalized) if line.strip() and i not in removed]
+        line = normalized[removal.line - 1].strip()
+        if removal.column is not None:  # a cut rule took the line from that column on
+            assert removal.column > 1 and removal.text == line[removal.column - 1 :] and removal.text
+            cut[removal.line - 1] = line[: removal.column - 1].rstrip()
+        else:
+            assert removal.text == line and removal.text
+            removed[removal.line - 1] = removal
+    kept = [cut.get(i, line.strip()) for i, line in enumerate(normalized) if line.strip() and i not in removed]
     assert (cleaned.text.split("\n") if cleaned.text else []) == kept
 
 
