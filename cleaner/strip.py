@@ -120,7 +120,15 @@ def find_removals(
             if learned and line_key(stripped[i]) in learned:
                 removed[i] = LEARNED_CODE
     if hasattr(learned, "extend"):  # learned site templates (cleaner.learned.SiteLearning)
+        if cuts:  # the templates see a cut line as it is kept: its start
+            stripped, words = list(stripped), list(words)
+            for i, (at, _) in cuts.items():
+                stripped[i] = stripped[i][:at].rstrip()
+                words[i] = count_words(stripped[i])
         learned.extend(stripped, words, removed)
+        for i in list(cuts or ()):
+            if i in removed:  # a template took the rest of the line too
+                del cuts[i]
     return removed
 
 

@@ -161,3 +161,31 @@ def test_site_rules_and_plans_per_rulebook():
     assert find_removals(lines, book, site="other.example") == {}
     plan = RulePlan(book)
     assert plan.site_mask("gazette.example") == 1 and plan.site_mask(None) == 0
+
+
+def test_learned_templates_see_a_cut_line_as_it_is_kept_and_may_take_the_rest():
+    """Site templates run after the rules: a line a cut rule ended is offered to them as its kept
+    start, and a template that takes that start removes the whole line (no cut left behind)."""
+    from cleaner.strip import strip_text
+
+    class Templates:  # what find_removals asks of cleaner.learned.SiteLearning
+        def __init__(self, take):
+            self.take, self.seen = take, []
+
+        def __contains__(self, key):  # no exact repeated line
+            return False
+
+        def extend(self, stripped, words, removed):
+            self.seen = list(stripped)
+            if self.take:
+                removed[0] = "TPL001"
+
+    body = "The minister said on Thursday that the new rail line would open in March, two years later than planned."
+    text = f"Rail line delayed again We use cookies to improve your experience. Accept all cookies.\n{body}"
+    offered = Templates(take=False)
+    kept = strip_text(text, BOOK, learned=offered)
+    assert offered.seen[0] == "Rail line delayed again"
+    assert kept.text == f"Rail line delayed again\n{body}" and kept.cuts == {0: 24}
+    taken = strip_text(text, BOOK, learned=Templates(take=True))
+    assert taken.text == body and taken.cuts == {}
+    assert [(r.line, r.rule, r.column) for r in taken.removed] == [(1, "TPL001", None)]
