@@ -141,7 +141,11 @@ class Rule:
     def takes(self, line: str) -> bool:
         """Whether the rule removes something of the (stripped) line, position and site aside: it
         matches, and a cut rule has something to cut. What the examples are checked against."""
-        return self.matches(line) and (self.action != "cut" or self.cut_at(line) < len(line))
+        return self.matches(line) and self.cuts_something(line)
+
+    def cuts_something(self, line: str) -> bool:
+        """For a line the pattern matches: whether the rule takes anything of it (a cut rule may not)."""
+        return self.action != "cut" or self.cut_at(line) < len(line)
 
     @property
     def line_cap(self) -> int | None:
@@ -351,9 +355,7 @@ class Rulebook:
             for line, expected in lines:
                 fits = expected is None or rule.line_cap is None or count_words(line.strip()) <= rule.line_cap
                 try:
-                    found = fits and rule.search(line.strip())
-                    if found and rule.action == "cut" and expected is not None:  # and it has something to cut
-                        found = rule.cut_at(line.strip()) < len(line.strip())
+                    found = fits and rule.search(line.strip()) and (expected is None or rule.cuts_something(line.strip()))
                 except RuleTimeout:
                     failures.append(ExampleFailure(rule.code, rule.source, line, expected, timed_out=True))
                     break  # one timeout says it; the next lines would each take the budget again

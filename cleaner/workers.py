@@ -66,16 +66,14 @@ def no_sigterm():
 
 def _serve(conn, steps: Sequence[Step], inherited: Sequence, parent: int) -> None:
     """A worker's life: batches in, results out, in order, over its own pipe, until the pipe
-    closes or a ``None`` comes. An exception in a step goes back to the parent, to be raised there."""
+    closes (or the parent kills it). An exception in a step goes back to the parent, to be raised there."""
     _init_worker(parent)
     for other in inherited:  # other workers' pipe ends, inherited by the fork: theirs to close
         other.close()
     while True:
         try:
             batch = conn.recv()
-        except (EOFError, OSError):
-            return
-        if batch is None:
+        except (EOFError, OSError):  # the parent closed the pipe or has gone
             return
         try:
             out = (True, [apply_steps(steps, doc) for doc in batch])

@@ -70,9 +70,6 @@ def main(ctx: typer.Context, version: bool = typer.Option(False, "--version", ca
     _raise_on_sigterm(ctx)
 
 
-__all__ = ["app", "entry"]
-
-
 def entry() -> None:
     """The ``cleaner`` console script: :data:`app`, with a SIGTERM that lands outside a command's
     error path (as it starts, or once it has finished) reported as such, exit 143, instead of
@@ -85,3 +82,5 @@ def entry() -> None:
             raise SystemExit(143) from None
         raise
 
+
+__all__ = ["app", "entry"]
