@@ -4,7 +4,8 @@ A page (``.html``, ``.htm``, gzipped or not) is decoded from its bytes with the 
 (:func:`decode_page`), parsed once with lxml, and
 
 * its article text is what trafilatura extracts (:data:`EXTRACTION`, options chosen on the
-  extraction benchmark, docs/extraction-benchmark.md);
+  extraction benchmark, docs/extraction-benchmark.md), with the further chunks of an article body
+  split into sibling containers that trafilatura stopped before (:func:`cleaner.chunks.read_on`);
 * its metadata come from the ``<head>`` of the same tree (:func:`head_metadata`: ``og:url`` or the
   canonical link, ``og:title`` or ``<title>``, authors, ``lang``), and its publication date from
   htmldate (the date finder trafilatura itself uses), the ``<head>``'s own date when htmldate finds none;
@@ -29,6 +30,7 @@ import zlib
 from datetime import datetime
 from typing import Any
 
+from .chunks import read_on
 from .documents import (
     DEFAULT_NAMES,
     Document,
@@ -184,7 +186,9 @@ def page_text_and_fields(markup: str) -> tuple[str, dict[str, str]]:
     tree = trafilatura.load_html(markup)
     meta = head_metadata(tree) if tree is not None else {}
     text = (trafilatura.extract(tree, **EXTRACTION) or "") if tree is not None else ""
-    if not text.strip():
+    if text.strip():
+        text = read_on(tree, text)
+    else:
         text, title = html_to_text(markup)
         meta.setdefault("title", title)
     found = find_date(tree, extensive_search=False, original_date=True, url=meta.get("url")) if tree is not None else None

@@ -1,4 +1,5 @@
-"""Web pages in: trafilatura's article text, the page's charset, metadata fields, gzipped pages,
+"""Web pages in: trafilatura's article text (and the further chunks of a body split in sibling
+containers), the page's charset, metadata fields, gzipped pages,
 pages with no article, and the BeautifulSoup fallback reader (which keeps what a <form> holds)."""
 
 from __future__ import annotations
@@ -6,9 +7,11 @@ from __future__ import annotations
 import gzip
 import json
 
+import trafilatura
 from conftest import SEED_A, SEEDS_DIR, by_id, invoke, read_jsonl
 
-from cleaner.pages import html_to_text, read_page
+from cleaner.chunks import read_on
+from cleaner.pages import EXTRACTION, html_to_text, read_page
 
 PARAGRAPHS = [
     "The city council approved the new transit plan on Tuesday after a debate that lasted more than six hours.",
@@ -189,3 +192,53 @@ def test_a_gzipped_page_that_is_not_gzip_or_too_large_is_an_input_error(tmp_path
     assert "error: plain.html.gz: cannot read compressed data: Not a gzipped file" in proc.stderr
     assert "error: big.html.gz: page larger than " in proc.stderr and " MiB once decompressed, skipped" in proc.stderr
     assert [r["id"] for r in read_jsonl(proc.stdout)] == ["page.html"]
+
+
+# An article body written as several containers of one class with advertisements between them
+# (as WIRED writes it): trafilatura's body search takes the first container only.
+CHUNKED = [
+    "The river authority said on Monday that water levels in the northern reservoirs had fallen to their lowest in forty years.",
+    "Farmers in the valley have been told to expect cuts of up to a third in the water they may draw during the summer.",
+    "Engineers are studying whether an old pipeline from the coast could be repaired in time to supply the largest towns.",
+    "The authority's chair, Helen Marsh, said the decision had been taken after weeks of talks with councils and growers.",
+    "Residents have been asked to water gardens only in the evening and to report leaks as soon as they see them.",
+    "Rainfall since October has been less than half the average, according to figures from the national weather service.",
+    "Several towns have already closed public fountains and swimming pools to save water for homes and hospitals.",
+    "The government has promised an emergency fund to help farmers who lose crops because of the restrictions.",
+    "Critics say the authority should have started repairing leaking mains years ago, when the first warnings came.",
+]
+HEADLINES = ('<p>Don\'t miss: <a href="/a">Storm closes the coast road for a week</a> '
+             '<a href="/b">Council votes on the new harbour plan tonight</a></p>')
+
+
+def _chunk(paragraphs, extra=""):
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+    return f'<div class="grid"><div class="body article__body">{body}{extra}</div></div>'
+
+
+def _chunked_page(between='<div class="ad"><span>Advertisement</span></div>', extra=""):
+    return ("<html><head><title>Reservoirs at a forty-year low</title></head><body>"
+            '<main><article><h1>Reservoirs at a forty-year low</h1><div class="article__chunks">'
+            + _chunk(CHUNKED[0:3]) + between + _chunk(CHUNKED[3:6], extra) + between + _chunk(CHUNKED[6:9])
+            + "</div></article></main></body></html>")
+
+
+def test_an_article_split_into_sibling_chunks_is_read_whole_and_in_order(tmp_path):
+    page = _chunked_page(extra=HEADLINES)
+    alone = trafilatura.extract(trafilatura.load_html(page), **EXTRACTION).split("\n")
+    assert alone == CHUNKED[0:3]  # what trafilatura reads by itself: the first chunk
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    proc = invoke("clean", "page.html", "--no-learn", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = read_jsonl(proc.stdout)[0]["text"].split("\n")
+    assert [line for line in lines if line in CHUNKED] == CHUNKED
+    assert not any("Storm closes" in line for line in lines)  # a paragraph of links is not the body
+
+
+def test_chunks_separated_by_headings_are_other_articles_and_not_read_on():
+    # A blog's index: each post's title between bodies of the same class.
+    page = _chunked_page(between="<h2>Another story from the valley</h2>")
+    tree = trafilatura.load_html(page)
+    text = trafilatura.extract(tree, **EXTRACTION)
+    assert CHUNKED[3] not in text
+    assert read_on(tree, text) == text
