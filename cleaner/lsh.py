@@ -162,11 +162,16 @@ def minhash_matrix(term_lists, num_perm: int, seed: int):
     if not len(flat):
         return matrix, full
     hv = premix(np.frombuffer(flat, dtype=np.uint32))
-    step = max(1, (1 << 22) // num_perm)  # hashes permuted at once: ~16 MB of uint32 at a time
-    for lo in range(0, len(full), step):
-        rows = full[lo : lo + step]
-        first, last = int(bounds[rows[0]]), int(bounds[rows[-1] + 1])
+    budget = max(1, (1 << 20) // num_perm)  # hashes permuted at once: ~4 MB of uint32 at a time
+    ends = bounds[full + 1]  # where each list with terms ends: non-decreasing
+    lo = 0
+    while lo < len(full):
+        first = int(bounds[full[lo]])
+        hi = max(lo + 1, int(np.searchsorted(ends, first + budget, side="right")))  # whole lists, within the budget
+        rows = full[lo:hi]
+        last = int(ends[hi - 1])
         with np.errstate(over="ignore"):
             phv = hv[first:last, None] * a + b  # uint32: the wraparound is the modulo
         matrix[rows] = np.minimum.reduceat(phv, bounds[rows] - first, axis=0)
+        lo = hi
     return matrix, full

@@ -236,14 +236,27 @@ class StoryIndex:
             codes.extend(j * n + i for j in found)
             if len(shared) < cfg.max_candidates:  # bounded buckets: see StoryConfig.max_candidates
                 groups.join(mine, i)
-        flat = np.frombuffer(codes, dtype=np.int64) if len(codes) else np.zeros(0, dtype=np.int64)
+        # At most CANDIDATES_PER_ARTICLE pairs an article, and no more than two copies of them alive
+        # at once: the codes are sorted in place, and split into the pair array without temporaries.
+        flat = np.array(codes, dtype=np.int64)
+        del codes
         if self.semantic and n > 1:
             from .semantic import nearest_neighbours
 
             lo, hi, _ = nearest_neighbours(self.leads.matrix(), cfg.semantic_neighbours)
             flat = np.concatenate((flat, lo.astype(np.int64) * n + hi))
-        flat = np.unique(flat)
-        return np.stack((flat // max(n, 1), flat % max(n, 1)), axis=1)
+        flat.sort()
+        if len(flat) > 1:
+            fresh = np.empty(len(flat), dtype=bool)
+            fresh[0] = True
+            np.not_equal(flat[1:], flat[:-1], out=fresh[1:])
+            if not fresh.all():
+                flat = flat[fresh]
+            del fresh
+        pairs = np.empty((len(flat), 2), dtype=np.int64)
+        np.floor_divide(flat, max(n, 1), out=pairs[:, 0])
+        np.remainder(flat, max(n, 1), out=pairs[:, 1])
+        return pairs
 
     # ------------------------------------------------------------------ clustering
 

@@ -4,6 +4,7 @@ buckets, and grouping that only keeps state for what merges."""
 from __future__ import annotations
 
 import random
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from cleaner import featurizer, normalize
 from cleaner.clustering import average_linkage
 from cleaner.config import NormalizeConfig, StoryConfig
-from cleaner.lsh import FixedBuckets, KeySet
+from cleaner.lsh import FixedBuckets, KeySet, minhash_matrix
 from cleaner.normalize import normalize_text
 from cleaner.stories import StoryIndex
 
@@ -100,3 +101,22 @@ def test_fixed_buckets_find_every_earlier_article_with_a_shared_band(rows):
         expected = {j for j in range(i) if (keys[j] == keys[i]).all(axis=-1).any()}
         assert found == expected
         buckets.join(buckets.row(i), i)
+
+
+def test_minhashes_of_many_lists_are_computed_a_bounded_slice_at_a_time():
+    # 1,500 lists of 200 terms at 128 permutations: all hashes permuted at once would be
+    # 1,500 x 200 x 128 x 4 bytes = 154 MB (what the story level once did at 40,000 articles).
+    rng = random.Random(7)
+    lists = [[f"t{rng.randrange(100_000)}" for _ in range(200)] for _ in range(1_500)] + [[]]
+    tracemalloc.start()
+    try:
+        matrix, full = minhash_matrix(lists, 128, 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 30_000_000, f"{peak / 1e6:.0f} MB traced"
+    assert full.tolist() == list(range(1_500))
+    for i in (0, 1, 777, 1_499):  # each list's values are what the list alone gives
+        alone, _ = minhash_matrix([lists[i]], 128, 1)
+        assert (matrix[i] == alone[0]).all()
+    assert not matrix[1_500].any()
