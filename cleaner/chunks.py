@@ -13,6 +13,8 @@ and the container holding most of them (it must have a ``class``, and hold at le
 * no heading (``h1``-``h3``) with text stands between the chunks outside them: on a blog's index or
   a list of teasers, each post's title separates bodies of the same class, and those are other
   articles;
+* the chunks stand at the container's depth, and there are at most :data:`MAX_CHUNKS` containers of
+  the kind there (more is a listing of teasers);
 
 and of each further chunk its own ``<p>`` children are taken, in document order, after the last
 paragraph trafilatura took from the container, except a paragraph already in the text and a paragraph
@@ -32,6 +34,8 @@ LEVELS = 3
 #: before its siblings are read: a container it took one line from is not the article's.
 MIN_TAKEN = 2
 MIN_WORDS = 8
+#: More containers of the container's tag and class than this: a listing, not one article's chunks.
+MAX_CHUNKS = 100
 #: A paragraph whose link text is over this share of its text is a list of links, not the body.
 MAX_LINK_SHARE = 0.5
 
@@ -95,10 +99,14 @@ def _further_chunks(container) -> list:
         top = top.getparent()
     kind = container.get("class")
     same = [element for element in top.iter(container.tag) if element.get("class") == kind]
-    within = set(container.iter())
-    after = [element for element in same[same.index(container) + 1:] if element not in within]
+    if len(same) > MAX_CHUNKS:  # not one article's chunks; and a hostile page stays linear
+        return []
+    # Chunks stand at the container's depth: none is inside another, so each node is looked at once.
+    depth = _depth(container)
+    after = [element for element in same[same.index(container) + 1:] if _depth(element) == depth]
     if not after:
         return []
+    within = set(container.iter())
     inside = within.union(*(set(chunk.iter()) for chunk in after))
     order = {element: n for n, element in enumerate(top.iter())}
     first, last = order[container], order[after[-1]]
@@ -106,3 +114,7 @@ def _further_chunks(container) -> list:
         if first < order[heading] < last and heading not in inside and _text(heading):
             return []
     return after
+
+
+def _depth(element) -> int:
+    return sum(1 for _ in element.iterancestors())

@@ -7,10 +7,11 @@ from __future__ import annotations
 import gzip
 import json
 
+import lxml.html
 import trafilatura
 from conftest import SEED_A, SEEDS_DIR, by_id, invoke, read_jsonl
 
-from cleaner.chunks import read_on
+from cleaner.chunks import MAX_CHUNKS, read_on
 from cleaner.pages import EXTRACTION, html_to_text, read_page
 
 PARAGRAPHS = [
@@ -241,4 +242,14 @@ def test_chunks_separated_by_headings_are_other_articles_and_not_read_on():
     tree = trafilatura.load_html(page)
     text = trafilatura.extract(tree, **EXTRACTION)
     assert CHUNKED[3] not in text
+    assert read_on(tree, text) == text
+
+
+def test_a_listing_of_many_containers_of_one_class_is_not_read_on():
+    # 150 teaser containers of the article's class, no headings between them: a listing, not chunks.
+    teasers = "".join(f'<div class="c"><p>{paragraph} Item {n}.</p></div>' for n, paragraph in enumerate(CHUNKED * 20))
+    markup = '<html><body><div class="c">' + "".join(f"<p>{p}</p>" for p in CHUNKED[:3]) + "</div>" + teasers + "</body></html>"
+    tree = lxml.html.fromstring(markup)
+    text = "\n".join(CHUNKED[:3])
+    assert len(tree.findall(".//div")) > MAX_CHUNKS
     assert read_on(tree, text) == text
