@@ -295,7 +295,8 @@ def run_html(truth: dict, repeat: int) -> str:
     out.append(_reader_per_page(files, repeat))
     options_text, texts = _options_tables(truth, files)
     out.append(options_text)
-    out.append(_recall_oracle(truth, texts, files))
+    reader = {d.id.removesuffix(".html.gz"): d.text for d in results["cleaner's page reader alone (read_paths)"] if hasattr(d, "text")}
+    out.append(_recall_oracle(truth, texts, reader, files))
     out.append(_metadata_table(truth, cleaned, files))
     return "\n".join(out)
 
@@ -367,26 +368,20 @@ def _options_tables(truth: dict, files: list[Path]) -> tuple[str, dict[str, dict
 LOW_RECALL_PAGES = 4
 
 
-def _recall_oracle(truth: dict, texts: dict[str, dict[str, str]], files: list[Path]) -> str:
+def _recall_oracle(truth: dict, texts: dict[str, dict[str, str]], reader: dict[str, str], files: list[Path]) -> str:
     """What recall the reader could reach: per half, the pages trafilatura reads least of, with the
     recall of cleaner's options, the highest of any option variant and the BeautifulSoup reader's
     (visible text) on them; and the oracles, the option variant reading most of each page, and the
     better of trafilatura and BeautifulSoup for each page (by the page's F1: an upper bound of any
-    rule that picks one of the two readers per page)."""
-    import trafilatura
-
-    from cleaner.chunks import read_on
-    from cleaner.pages import EXTRACTION, decode_page, html_to_text, page_bytes
+    rule that picks one of the two readers per page). ``reader``: cleaner's page reader's text of
+    each page (trafilatura, read on into split bodies, the fallback reader)."""
+    from cleaner.pages import decode_page, html_to_text, page_bytes
 
     ids = sorted(truth)
-    visible, reader = {}, {}
+    visible = {}
     for f in files:
-        pid = f.name.removesuffix(".html.gz")
         markup = decode_page(page_bytes(f.read_bytes(), f.name, True), f.name)
-        visible[pid] = html_to_text(markup)[0] if isinstance(markup, str) else ""
-        tree = trafilatura.load_html(markup) if isinstance(markup, str) else None
-        extracted = (trafilatura.extract(tree, **EXTRACTION) or "") if tree is not None else ""
-        reader[pid] = read_on(tree, extracted) if extracted.strip() else extracted
+        visible[f.name.removesuffix(".html.gz")] = html_to_text(markup)[0] if isinstance(markup, str) else ""
     ours = texts["cleaner's options"]
 
     def page(pid: str, text: str) -> tuple[float, float, float]:

@@ -106,8 +106,7 @@ def _further_chunks(container) -> list:
     after = [element for element in same[same.index(container) + 1:] if _depth(element) == depth]
     if not after:
         return []
-    within = set(container.iter())
-    inside = within.union(*(set(chunk.iter()) for chunk in after))
+    inside = set(container.iter()).union(*(set(chunk.iter()) for chunk in after))
     order = {element: n for n, element in enumerate(top.iter())}
     first, last = order[container], order[after[-1]]
     for heading in top.iter(*_HEADINGS):

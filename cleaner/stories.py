@@ -236,23 +236,18 @@ class StoryIndex:
             codes.extend(j * n + i for j in found)
             if len(shared) < cfg.max_candidates:  # bounded buckets: see StoryConfig.max_candidates
                 groups.join(mine, i)
-        # At most CANDIDATES_PER_ARTICLE pairs an article, and no more than two copies of them alive
-        # at once: the codes are sorted in place, and split into the pair array without temporaries.
+        # At most CANDIDATES_PER_ARTICLE pairs an article (each once: an article's earlier partners are
+        # distinct), and no more than two copies of them alive at once: sorted in place, then split
+        # into the pair array without temporaries.
         flat = np.array(codes, dtype=np.int64)
         del codes
         if self.semantic and n > 1:
             from .semantic import nearest_neighbours
 
             lo, hi, _ = nearest_neighbours(self.leads.matrix(), cfg.semantic_neighbours)
-            flat = np.concatenate((flat, lo.astype(np.int64) * n + hi))
-        flat.sort()
-        if len(flat) > 1:
-            fresh = np.empty(len(flat), dtype=bool)
-            fresh[0] = True
-            np.not_equal(flat[1:], flat[:-1], out=fresh[1:])
-            if not fresh.all():
-                flat = flat[fresh]
-            del fresh
+            flat = np.unique(np.concatenate((flat, lo.astype(np.int64) * n + hi)))  # a neighbour may be a band pair too
+        else:
+            flat.sort()
         pairs = np.empty((len(flat), 2), dtype=np.int64)
         np.floor_divide(flat, max(n, 1), out=pairs[:, 0])
         np.remainder(flat, max(n, 1), out=pairs[:, 1])
