@@ -7,6 +7,8 @@ disk), so the input is streamed as a user's would be and peak RSS is that corpus
 * ``normal``: the duplicate benchmark's corpus (real article text, copies, rewrites), 40 sites;
 * ``near-identical``: short texts that differ in one or two words (one huge duplicate group);
 * ``one-word``: articles of one word each, from a small vocabulary;
+* ``small-vocabulary``: one-line articles of 8 words drawn from 15 (no two near-duplicates, yet
+  nearly every pair of articles shares most of its terms: the story level's densest case);
 * ``word-salad``: random words drawn from the real texts' vocabulary (no two alike; the vocabulary
   holds the duplicate benchmark's mojibake edits, so nearly every article has some);
 * ``common-words``: random words from the 5,000 most common English words (wordfreq), 100-600 an
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from benchmarks.duplicates import DEFAULT_DATA
 
-KINDS = ("normal", "near-identical", "one-word", "word-salad", "common-words", "giant", "one-site")
+KINDS = ("normal", "near-identical", "one-word", "small-vocabulary", "word-salad", "common-words", "giant", "one-site")
 
 
 def _normal(n: int, data: Path) -> list:
@@ -63,6 +65,9 @@ def corpus(kind: str, n: int, data: Path) -> list:
     if kind == "one-word":
         small = vocab[:50]
         return [Document(id=f"w{i}", text=rng.choice(small), fields={"url": f"https://s{i % 40}.example/{i}"}) for i in range(n)]
+    if kind == "small-vocabulary":
+        small = "the council said on monday that new plan would cost more than city could afford".split()
+        return [Document(id=f"v{i}", text=" ".join(rng.choice(small) for _ in range(8)), fields={"url": f"https://s{i % 40}.example/{i}"}) for i in range(n)]
     if kind == "common-words":
         import wordfreq
 

@@ -96,6 +96,7 @@ def average_linkage(
     langs: Sequence[str | None] | None = None,
     cross_offset: float = 0.0,
     max_rescored: int | None = None,
+    work: dict | None = None,
 ) -> list[list[int]]:
     """Clusters of ``vectors`` (unit, sparse) as sorted member lists, ordered by first member.
 
@@ -103,8 +104,12 @@ def average_linkage(
     (days since the epoch, or None). ``dense`` (a numpy array, one unit row per vector), ``weight``,
     ``langs`` and ``cross_offset``: the semantic part of the score (module docstring).
     Deterministic: ties go to the earlier pair. ``max_rescored``: after a merge, at most this many
-    neighbouring clusters (the earliest) are scored against the merged one, so that a cluster
-    that meets most of a dense corpus does not cost a pass over it at every merge.
+    neighbouring clusters (the earliest) are scored against the merged one, and a cluster keeps at
+    most ``4 * max_rescored`` neighbours (when it has more, the ``2 * max_rescored`` earliest stay):
+    a cluster that meets most of a dense corpus costs neither a pass over it at every merge nor a
+    set of it. ``work``, if given, is filled with what the merging cost: ``scored`` (cluster pairs
+    scored after the first pass), ``visited`` (neighbour entries read) and ``heap`` (most entries
+    queued at once).
     """
     # Cluster state exists only for articles that merge (most articles never do): a singleton's
     # members, sum, span and languages are read off its own vector, date and language.
@@ -113,7 +118,6 @@ def average_linkage(
     absorbed = bytearray(n)  # 1 once an article's cluster merged into an earlier one
     sums: dict[int, dict[str, float]] = {}  # root -> sum of member vectors (a copy, owned here)
     spans: dict[int, Span] = {}
-    neighbours: dict[int, set[int]] = {}
     heap: list[tuple[float, int, int, int, int]] = []
     version = [0] * n
     semantic = dense is not None
@@ -135,6 +139,7 @@ def average_linkage(
 
     def score(a: int, b: int) -> float:
         """Mean score over all cross pairs of clusters ``a`` and ``b``."""
+        counts[0] += 1
         pairs_ab = size(a) * size(b)
         if not semantic:
             return cosine(sums.get(a) or vectors[a], sums.get(b) or vectors[b]) / pairs_ab
@@ -147,7 +152,8 @@ def average_linkage(
         return ((1.0 - weight) * lexical + weight * float(da @ db) + cross_offset * apart) / pairs_ab
 
     # A cheap first pass in numpy over all pairs, then the exact score (the one the rest uses) only
-    # for pairs that may reach the threshold: most candidates fall far below it.
+    # for pairs that may reach the threshold: most candidates fall far below it. The pairs that
+    # reach it are kept in arrays, not tuples (a dense corpus accepts nearly all of them).
     rough = rough_cosines(vectors, index)
     floor = threshold - _SLACK
     if semantic:
@@ -157,27 +163,56 @@ def average_linkage(
         first = np.where(same, (1.0 - weight) * rough + weight * pair_dense, weight * pair_dense + cross_offset)
     else:
         first = rough
-    for p in np.flatnonzero(first >= floor).tolist():  # most candidates fall far below: never visited
-        i, j = int(index[p, 0]), int(index[p, 1])
-        if not semantic:
-            s = cosine(vectors[i], vectors[j])
-        elif langs[i] == langs[j]:
-            s = (1.0 - weight) * cosine(vectors[i], vectors[j]) + weight * float(pair_dense[p])
-        else:
-            s = weight * float(pair_dense[p]) + cross_offset
-        if s >= threshold:
-            neighbours.setdefault(i, set()).add(j)
-            neighbours.setdefault(j, set()).add(i)
-            heap.append((-s, i, j, 0, 0))
-    heapq.heapify(heap)
+    hits = np.flatnonzero(first >= floor)
+    del rough, first
+    taken, scores = array("q"), array("d")
+    for start in range(0, len(hits), _CHUNK):
+        for p in hits[start : start + _CHUNK].tolist():
+            i, j = int(index[p, 0]), int(index[p, 1])
+            if not semantic:
+                s = cosine(vectors[i], vectors[j])
+            elif langs[i] == langs[j]:
+                s = (1.0 - weight) * cosine(vectors[i], vectors[j]) + weight * float(pair_dense[p])
+            else:
+                s = weight * float(pair_dense[p]) + cross_offset
+            if s >= threshold:
+                taken.append(p)
+                scores.append(s)
+    del hits
+    seeds = _Seeds(index[np.frombuffer(taken, dtype=np.int64)] if taken else np.zeros((0, 2), dtype=np.int64), np.frombuffer(scores, dtype=np.float64), n)
+    del taken, scores
+    # Who an article's cluster is, without a pass over members: a label per article (the smaller
+    # side is relabelled on a merge) and the root (earliest member) of each label.
+    label = np.arange(n, dtype=np.int32)
+    root_of = np.arange(n, dtype=np.int32)
+    near: dict = {}  # root -> its neighbouring roots (sorted; stale ids resolved at the next merge)
+    limit = None if max_rescored is None else 4 * max(1, max_rescored)
+    compact_at = _COMPACT
+    counts = [0, 0, 0]  # scored, visited, largest heap
 
-    while heap:
-        _, a, b, va, vb = heapq.heappop(heap)
+    for a, b, va, vb in seeds.merged_with(heap):
+        if len(heap) > compact_at:  # entries of clusters that merged since: they would only be skipped
+            counts[2] = max(counts[2], len(heap))
+            heap[:] = [e for e in heap if not (absorbed[e[1]] or absorbed[e[2]] or version[e[1]] != e[3] or version[e[2]] != e[4])]
+            heapq.heapify(heap)
+            compact_at = max(_COMPACT, 2 * len(heap))
         if absorbed[a] or absorbed[b] or version[a] != va or version[b] != vb:
+            if va == vb == 0:  # a seed overtaken by merges: its two clusters as they are now
+                x, y = sorted((int(root_of[label[a]]), int(root_of[label[b]])))
+                if x != y and not _too_wide(_merge_span(span(x), span(y)), window_days):
+                    s = score(x, y)
+                    if s >= threshold:
+                        heapq.heappush(heap, (-s, x, y, version[x], version[y]))
             continue
+        if va == vb == 0 and _too_wide(_merge_span(span(a), span(b)), window_days):
+            continue  # two singletons too far apart (the story level drops such pairs before)
         # a < b always: the merged cluster keeps the earlier root.
         group = members.setdefault(a, [a])
-        group.extend(members.pop(b, None) or [b])
+        other = members.pop(b, None) or [b]
+        small, big = (other, a) if len(other) <= len(group) else (group, b)
+        root_of[label[big]] = a
+        label[small] = label[big]
+        group.extend(other)
         group.sort()
         absorbed[b] = 1
         if semantic:
@@ -201,19 +236,69 @@ def average_linkage(
         spans[a] = _merge_span(span(a), span(b))
         spans.pop(b, None)
         version[a] += 1
-        nb = (neighbours.get(a, set()) | neighbours.pop(b, set())) - {a, b}
-        neighbours[a] = nb
-        for c in nb:
-            neighbours[c].discard(b)
-            neighbours[c].add(a)
-        for c in sorted(nb)[:max_rescored]:
+        # The merged cluster's neighbours: both sides' (a singleton's are its accepted pairs), as
+        # current roots; past ``limit`` the earliest are kept, so a cluster never holds a dense corpus.
+        both = np.concatenate((near.pop(a) if a in near else seeds.row(a), near.pop(b) if b in near else seeds.row(b)))
+        counts[1] += len(both)
+        nb = np.unique(root_of[label[both]])
+        nb = nb[nb != a]
+        if limit is not None and len(nb) > limit:
+            nb = nb[:limit].copy()
+        near[a] = nb
+        for c in nb[:max_rescored].tolist():
             if _too_wide(_merge_span(span(a), span(c)), window_days):
                 continue
             s = score(a, c)
             if s >= threshold:
                 x, y = min(a, c), max(a, c)
                 heapq.heappush(heap, (-s, x, y, version[x], version[y]))
+    if work is not None:
+        work.update(scored=counts[0], visited=counts[1], heap=max(counts[2], len(heap)))
     return [members.get(i) or [i] for i in range(n) if not absorbed[i]]
+
+
+#: Heap entries past which the stale ones are dropped (then at twice the live ones): a merge pushes
+#: up to ``max_rescored`` of them and the next merge of either cluster makes them stale.
+_COMPACT = 4096
+
+
+class _Seeds:
+    """The accepted candidate pairs of :func:`average_linkage`: in merge order (score descending,
+    then ``i``, ``j``) and as each article's partners (both ways), in flat int32 arrays (24 bytes a
+    pair, against some 250 in heap tuples and neighbour sets)."""
+
+    def __init__(self, index, scores, n: int):
+        import numpy as np
+
+        order = np.lexsort((index[:, 1], index[:, 0], -scores))
+        self.score = scores[order]
+        self.i = index[order, 0].astype(np.int32)
+        self.j = index[order, 1].astype(np.int32)
+        del order
+        ends = np.concatenate((self.i, self.j))
+        by = np.argsort(ends, kind="stable")
+        self.partners = np.concatenate((self.j, self.i))[by]
+        del by
+        self.starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ends, minlength=n), out=self.starts[1:])
+
+    def row(self, x: int):
+        """Article ``x``'s accepted partners."""
+        return self.partners[self.starts[x] : self.starts[x + 1]]
+
+    def merged_with(self, heap: list):
+        """``(a, b, version a, version b)`` best first, from the seeds (versions 0) and ``heap``
+        (tuples ``(-score, a, b, version a, version b)`` pushed while this runs)."""
+        total = len(self.score)
+        for start in range(0, total, _CHUNK):
+            part = list(zip((-self.score[start : start + _CHUNK]).tolist(), self.i[start : start + _CHUNK].tolist(), self.j[start : start + _CHUNK].tolist()))
+            for s, i, j in part:
+                seed = (s, i, j, 0, 0)
+                while heap and heap[0] < seed:
+                    yield heapq.heappop(heap)[1:]
+                yield seed[1:]
+        while heap:
+            yield heapq.heappop(heap)[1:]
 
 
 def _pair_dots(dense, index):

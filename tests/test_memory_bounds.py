@@ -120,3 +120,85 @@ def test_minhashes_of_many_lists_are_computed_a_bounded_slice_at_a_time():
         alone, _ = minhash_matrix([lists[i]], 128, 1)
         assert (matrix[i] == alone[0]).all()
     assert not matrix[1_500].any()
+
+
+def _reference_linkage(vectors, pairs, days, threshold, window_days):
+    """Average linkage by its definition: of the clusters joined by a candidate pair that reaches
+    the threshold, merge the two with the best mean score over all their cross pairs (earliest
+    roots on ties), while that best reaches the threshold and their dates fit in the window."""
+
+    def cos(u, v):
+        return sum(w * v.get(t, 0.0) for t, w in u.items())
+
+    linked = {(i, j) for i, j in pairs if cos(vectors[i], vectors[j]) >= threshold}
+    clusters = {i: [i] for i in range(len(vectors))}
+    while True:
+        root = {m: r for r, ms in clusters.items() for m in ms}
+        best = None
+        for x, y in sorted({tuple(sorted((root[i], root[j]))) for i, j in linked if root[i] != root[j]}):
+            dated = [days[m] for m in clusters[x] + clusters[y] if days[m] is not None]
+            if window_days and dated and max(dated) - min(dated) > window_days:
+                continue
+            s = sum(cos(vectors[i], vectors[j]) for i in clusters[x] for j in clusters[y]) / (len(clusters[x]) * len(clusters[y]))
+            if s >= threshold and (best is None or s > best[0] + 1e-12):
+                best = (s, x, y)
+        if best is None:
+            return [sorted(clusters[r]) for r in sorted(clusters)]
+        _, x, y = best
+        clusters[x] = clusters[x] + clusters.pop(y)
+
+
+def _unit(counts: dict) -> dict:
+    norm = sum(c * c for c in counts.values()) ** 0.5
+    return {t: c / norm for t, c in sorted(counts.items(), key=lambda x: (-x[1], x[0]))}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_clustering_is_average_linkage_by_its_definition(seed):
+    """Against the definition written plainly (all cluster pairs rescored after every merge), with
+    dates and a window, with and without the cap on rescored neighbours."""
+    rng = random.Random(seed)
+    n = 70
+    vocab = [f"t{k}" for k in range(18)]
+    vectors = [_unit({t: rng.random() + 0.1 for t in rng.sample(vocab, rng.randint(2, 6))}) for _ in range(n)]
+    days = [None if rng.random() < 0.2 else float(rng.randrange(12)) for _ in range(n)]
+    pairs = sorted({tuple(sorted(rng.sample(range(n), 2))) for _ in range(600)})
+    expected = _reference_linkage(vectors, pairs, days, 0.3, 3.0)
+    assert any(len(g) > 2 for g in expected)  # merges of merged clusters happen
+    for cap in (None, 256):
+        assert average_linkage(vectors, pairs, days, threshold=0.3, window_days=3.0, max_rescored=cap) == expected
+
+
+def _dense(n: int) -> tuple[list, list]:
+    """8 words drawn from 15 an article: nearly every pair reaches a 0.3 cosine; every article is
+    paired with the 64 earliest, as the story level's LSH gives them once its buckets are full."""
+    rng = random.Random(1)
+    vocab = [f"w{k}" for k in range(15)]
+    vectors = []
+    for _ in range(n):
+        counts: dict = {}
+        for _ in range(8):
+            t = rng.choice(vocab)
+            counts[t] = counts.get(t, 0) + 1
+        vectors.append(_unit(counts))
+    return vectors, [(j, i) for i in range(1, n) for j in range(min(i, 64))]
+
+
+def test_clustering_a_dense_corpus_costs_the_same_per_article_at_any_size():
+    """A cluster that meets every article is neither rescanned nor rescored whole at each merge:
+    the work per article (pairs scored, neighbour entries read, heap entries held) stays flat from
+    1,000 to 2,000 articles, where the uncapped definition's grows with the corpus, and the capped
+    result is still the definition's (one story)."""
+    per_article = []
+    for n in (1000, 2000):
+        vectors, pairs = _dense(n)
+        work: dict = {}
+        groups = average_linkage(vectors, pairs, [None] * n, threshold=0.3, window_days=0, max_rescored=16, work=work)
+        per_article.append({k: v / n for k, v in work.items()})
+        if n == 1000:
+            full: dict = {}
+            assert average_linkage(vectors, pairs, [None] * n, threshold=0.3, window_days=0, work=full) == groups == [list(range(n))]
+            assert full["visited"] > 3 * work["visited"] and full["heap"] > 10 * work["heap"]
+    small, large = per_article
+    for key in ("scored", "visited", "heap"):
+        assert large[key] <= 1.1 * small[key], (key, small, large)
