@@ -13,7 +13,8 @@ Corpora, written once as JSONL and cut to each size (the first lines):
   most articles are duplicates).
 
 Each size runs ``cleaner run IN -o OUT --jobs N`` as a child process with a temporary directory of
-its own; peak RSS is the child's and its workers' (``os.wait4``), the spool the largest total size
+its own; peak RSS is the child's own high-water mark (VmHWM, read as it exits) or its workers' if
+higher, the spool the largest total size
 of the files in that directory the processes hold open, polled every half second from ``/proc``. Reports wall and CPU seconds, peak RSS,
 RSS per article (and per added article between sizes), spool peak and input size.
 """
@@ -106,7 +107,10 @@ def measure(corpus: Path, jobs: int, work: Path) -> dict:
     tmp = work / "tmp"
     tmp.mkdir(exist_ok=True)
     env = dict(os.environ, TMPDIR=str(tmp))
-    command = [sys.executable, "-m", "cleaner", "run", str(corpus), "-o", str(work / "out.jsonl"), "--jobs", str(jobs), "-q"]
+    probe = work / "peak.json"
+    probe.unlink(missing_ok=True)
+    env["CLEANER_BENCH_PEAK"] = str(probe)
+    command = [sys.executable, "-c", _PEAK_PROBE, "run", str(corpus), "-o", str(work / "out.jsonl"), "--jobs", str(jobs), "-q"]
     peak = [0]
     done = threading.Event()
 
@@ -126,7 +130,28 @@ def measure(corpus: Path, jobs: int, work: Path) -> dict:
     err = proc.stderr.read().decode("utf-8", "replace")
     if proc.returncode not in (0, 1):
         sys.exit(f"{' '.join(command)} failed ({proc.returncode}): {err[-2000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss * 1024, "spool": peak[0]}
+    peaks = json.loads(probe.read_text())
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": max(peaks["self"], peaks["children"]), "spool": peak[0]}
+
+
+#: ``python -m cleaner`` with its peak written at exit: VmHWM of its own memory (the child's
+#: ``ru_maxrss`` would not do: Linux starts an exec'd child's at the parent's high-water mark, so a
+#: benchmark that built a 200,000-article corpus in memory reported that for every corpus after),
+#: and the largest of its workers'.
+_PEAK_PROBE = """
+import atexit, json, os, resource, runpy, sys
+
+def _peak():
+    with open("/proc/self/status") as status:
+        hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with open(os.environ["CLEANER_BENCH_PEAK"], "w") as out:
+        json.dump({"self": hwm * 1024, "children": children * 1024}, out)
+
+atexit.register(_peak)
+sys.argv[0] = "cleaner"
+runpy.run_module("cleaner", run_name="__main__", alter_sys=True)
+"""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from .terms import cosine
+from .vectors import CHUNK, SLACK, pair_dots, pair_products, term_matrix
 
 Span = tuple["float | None", "float | None"]
 
@@ -39,49 +40,6 @@ def _merge_span(a: Span, b: Span) -> Span:
 def _too_wide(span: Span, window_days: float) -> bool:
     lo, hi = span
     return bool(window_days) and lo is not None and hi - lo > window_days
-
-
-class PackedVectors:
-    """The unit term vectors of all articles, packed: term ids and float64 weights in two flat
-    arrays, rows in input order (about 12 bytes a term, against some 60 in a dict of floats).
-    ``vectors[i]`` is article ``i``'s vector as a dict, terms in weight order."""
-
-    def __init__(self, terms: list[str]):
-        self.terms = terms  # id -> term (shared with the index's vocabulary)
-        self.starts = array("q", [0])
-        self.ids = array("I")
-        self.weights = array("d")
-
-    def append(self, vector: dict[str, float], ids: dict[str, int]) -> None:
-        self.ids.extend(ids[t] for t in vector)
-        self.weights.extend(vector.values())
-        self.starts.append(len(self.ids))
-
-    def __len__(self) -> int:
-        return len(self.starts) - 1
-
-    def __getitem__(self, i: int) -> dict[str, float]:
-        lo, hi = self.starts[i], self.starts[i + 1]
-        terms = self.terms
-        return {terms[t]: w for t, w in zip(self.ids[lo:hi], self.weights[lo:hi])}
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
-    def heads(self, k: int) -> list[list[str]]:
-        """Each vector's first ``k`` terms (its best ones)."""
-        terms, ids, starts = self.terms, self.ids, self.starts
-        return [[terms[t] for t in ids[starts[i] : min(starts[i] + k, starts[i + 1])]] for i in range(len(self))]
-
-    def csr(self):
-        """The vectors as a scipy CSR matrix, one row each, a column per term id."""
-        import numpy as np
-        from scipy.sparse import csr_matrix
-
-        return csr_matrix(
-            (np.frombuffer(self.weights, dtype=np.float64), np.frombuffer(self.ids, dtype=np.uint32).astype(np.int64), np.frombuffer(self.starts, dtype=np.int64)),
-            shape=(len(self), max(1, len(self.terms))),
-        )
 
 
 def average_linkage(
@@ -104,10 +62,11 @@ def average_linkage(
     (days since the epoch, or None). ``dense`` (a numpy array, one unit row per vector), ``weight``,
     ``langs`` and ``cross_offset``: the semantic part of the score (module docstring).
     Deterministic: ties go to the earlier pair. ``max_rescored``: after a merge, at most this many
-    neighbouring clusters (the earliest) are scored against the merged one, and a cluster keeps at
-    most ``4 * max_rescored`` neighbours (when it has more, the ``2 * max_rescored`` earliest stay):
-    a cluster that meets most of a dense corpus costs neither a pass over it at every merge nor a
-    set of it. ``work``, if given, is filled with what the merging cost: ``scored`` (cluster pairs
+    neighbouring clusters (the earliest) are scored against the merged one, and a cluster keeps its
+    ``4 * max_rescored`` earliest neighbours: a cluster that meets most of a dense corpus costs
+    neither a pass over it at every merge nor a set of it. An accepted pair whose articles' clusters
+    merged before it came up is scored once as those two clusters, so the cap strands no article
+    (uncapped, that score is already queued and nothing changes). ``work``, if given, is filled with what the merging cost: ``scored`` (cluster pairs
     scored after the first pass), ``visited`` (neighbour entries read) and ``heap`` (most entries
     queued at once).
     """
@@ -128,7 +87,7 @@ def average_linkage(
         dsums: dict = {}
         tongues: dict[int, Counter] = {}
         by_lang: dict[int, dict] = {}  # root -> term sums per language (owned copies)
-        pair_dense = _pair_dots(dense, index)
+        pair_dense = pair_dots(dense, index)
 
     def size(a: int) -> int:
         group = members.get(a)
@@ -154,20 +113,20 @@ def average_linkage(
     # A cheap first pass in numpy over all pairs, then the exact score (the one the rest uses) only
     # for pairs that may reach the threshold: most candidates fall far below it. The pairs that
     # reach it are kept in arrays, not tuples (a dense corpus accepts nearly all of them).
-    rough = rough_cosines(vectors, index)
-    floor = threshold - _SLACK
+    matrix = term_matrix(vectors) if len(index) else None
+    floor = threshold - SLACK
     if semantic:
         codes: dict = {}
         tongue = np.array([codes.setdefault(lang, len(codes)) for lang in langs], dtype=np.int64)
-        same = tongue[index[:, 0]] == tongue[index[:, 1]]
-        first = np.where(same, (1.0 - weight) * rough + weight * pair_dense, weight * pair_dense + cross_offset)
-    else:
-        first = rough
-    hits = np.flatnonzero(first >= floor)
-    del rough, first
     taken, scores = array("q"), array("d")
-    for start in range(0, len(hits), _CHUNK):
-        for p in hits[start : start + _CHUNK].tolist():
+    for start in range(0, len(index), CHUNK):  # a chunk at a time: a dense corpus passes nearly all
+        part = index[start : start + CHUNK]
+        first = pair_products(matrix, part)
+        if semantic:
+            near_dense = pair_dense[start : start + CHUNK]
+            same = tongue[part[:, 0]] == tongue[part[:, 1]]
+            first = np.where(same, (1.0 - weight) * first + weight * near_dense, weight * near_dense + cross_offset)
+        for p in (np.flatnonzero(first >= floor) + start).tolist():
             i, j = int(index[p, 0]), int(index[p, 1])
             if not semantic:
                 s = cosine(vectors[i], vectors[j])
@@ -178,9 +137,10 @@ def average_linkage(
             if s >= threshold:
                 taken.append(p)
                 scores.append(s)
-    del hits
-    seeds = _Seeds(index[np.frombuffer(taken, dtype=np.int64)] if taken else np.zeros((0, 2), dtype=np.int64), np.frombuffer(scores, dtype=np.float64), n)
+    del matrix
+    accepted = [taken, scores]
     del taken, scores
+    seeds = _Seeds(index, accepted, n)  # takes them out of the list: freed as soon as they are read
     # Who an article's cluster is, without a pass over members: a label per article (the smaller
     # side is relabelled on a merge) and the root (earliest member) of each label.
     label = np.arange(n, dtype=np.int32)
@@ -242,9 +202,7 @@ def average_linkage(
         counts[1] += len(both)
         nb = np.unique(root_of[label[both]])
         nb = nb[nb != a]
-        if limit is not None and len(nb) > limit:
-            nb = nb[:limit].copy()
-        near[a] = nb
+        near[a] = nb = nb[:limit].copy() if limit is not None and len(nb) > limit else nb
         for c in nb[:max_rescored].tolist():
             if _too_wide(_merge_span(span(a), span(c)), window_days):
                 continue
@@ -267,20 +225,36 @@ class _Seeds:
     then ``i``, ``j``) and as each article's partners (both ways), in flat int32 arrays (24 bytes a
     pair, against some 250 in heap tuples and neighbour sets)."""
 
-    def __init__(self, index, scores, n: int):
+    def __init__(self, index, accepted: list, n: int):
         import numpy as np
 
-        order = np.lexsort((index[:, 1], index[:, 0], -scores))
-        self.score = scores[order]
-        self.i = index[order, 0].astype(np.int32)
-        self.j = index[order, 1].astype(np.int32)
+        taken, scores = accepted.pop(0), accepted.pop(0)
+        at = np.frombuffer(taken, dtype=np.int64) if taken else np.zeros(0, dtype=np.int64)
+        i, j = index[at, 0].astype(np.int32), index[at, 1].astype(np.int32)
+        del at, taken
+        score = np.frombuffer(scores, dtype=np.float64) if scores else np.zeros(0)
+        del scores
+        # Merge order (-score, i, j): when the pairs came sorted (the story level's do), a stable
+        # sort by score alone gives it, without lexsort's copies.
+        ordered = not np.any((i[1:] < i[:-1]) | ((i[1:] == i[:-1]) & (j[1:] < j[:-1])))
+        order = np.argsort(-score, kind="stable") if ordered else np.lexsort((j, i, -score))
+        self.score = score[order]
+        del score
+        self.i, self.j = i[order], j[order]
         del order
-        ends = np.concatenate((self.i, self.j))
-        by = np.argsort(ends, kind="stable")
-        self.partners = np.concatenate((self.j, self.i))[by]
-        del by
-        self.starts = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(ends, minlength=n), out=self.starts[1:])
+        # Each article's partners, both ways, sorted as (article << 32 | partner) in place.
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(i, minlength=n) + np.bincount(j, minlength=n), out=starts[1:])
+        key = np.empty(2 * len(i), dtype=np.int64)
+        for half, (x, y) in enumerate(((i, j), (j, i))):
+            part = key[half * len(i) : (half + 1) * len(i)]
+            part[:] = x
+            part <<= 32
+            part |= y
+        del i, j
+        key.sort()
+        key &= 0xFFFFFFFF
+        self.partners, self.starts = key.astype(np.int32), starts
 
     def row(self, x: int):
         """Article ``x``'s accepted partners."""
@@ -290,8 +264,8 @@ class _Seeds:
         """``(a, b, version a, version b)`` best first, from the seeds (versions 0) and ``heap``
         (tuples ``(-score, a, b, version a, version b)`` pushed while this runs)."""
         total = len(self.score)
-        for start in range(0, total, _CHUNK):
-            part = list(zip((-self.score[start : start + _CHUNK]).tolist(), self.i[start : start + _CHUNK].tolist(), self.j[start : start + _CHUNK].tolist()))
+        for start in range(0, total, CHUNK):
+            part = list(zip((-self.score[start : start + CHUNK]).tolist(), self.i[start : start + CHUNK].tolist(), self.j[start : start + CHUNK].tolist()))
             for s, i, j in part:
                 seed = (s, i, j, 0, 0)
                 while heap and heap[0] < seed:
@@ -299,67 +273,6 @@ class _Seeds:
                 yield seed[1:]
         while heap:
             yield heapq.heappop(heap)[1:]
-
-
-def _pair_dots(dense, index):
-    """The dot product of each pair's two dense rows, a chunk of pairs at a time (a row copy per
-    pair and side would otherwise cost 4 KB a pair at once)."""
-    import numpy as np
-
-    out = np.empty(len(index))
-    for start in range(0, len(index), _CHUNK):
-        part = index[start : start + _CHUNK]
-        out[start : start + len(part)] = np.einsum("ij,ij->i", dense[part[:, 0]], dense[part[:, 1]])
-    return out
-
-
-#: Rounding error allowed between :func:`rough_cosines` and :func:`cleaner.terms.cosine` (both sum at
-#: most ``top_terms`` products of unit-vector weights; the error is ~1e-16).
-_SLACK = 1e-9
-
-
-def rough_cosines(vectors: Sequence[dict[str, float]], pairs: Sequence[tuple[int, int]]):
-    """The cosine of each pair's two sparse vectors, all at once (scipy sparse rows, float64).
-
-    Equal to :func:`cleaner.terms.cosine` up to rounding (the products are summed in another order).
-
-    >>> rough_cosines([{"a": 0.6, "b": 0.8}, {"b": 1.0}, {}], [(0, 1), (1, 2)]).round(6).tolist()
-    [0.8, 0.0]
-    """
-    import numpy as np
-
-    if len(pairs) == 0:
-        return np.zeros(0)
-    from scipy.sparse import csr_matrix
-
-    if isinstance(vectors, PackedVectors):  # they carry their matrix
-        return _pair_products(vectors.csr(), pairs)
-    columns: dict[str, int] = {}
-    setdefault = columns.setdefault
-    indptr = [0]
-    indices: list[int] = []
-    data: list[float] = []
-    for vec in vectors:
-        indices.extend([setdefault(t, len(columns)) for t in vec])
-        data.extend(vec.values())
-        indptr.append(len(indices))
-    matrix = csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)), shape=(len(vectors), max(1, len(columns))))
-    return _pair_products(matrix, pairs)
-
-
-def _pair_products(matrix, pairs):
-    import numpy as np
-
-    index = np.asarray(pairs, dtype=np.int64)
-    out = np.empty(len(index))
-    for start in range(0, len(index), _CHUNK):  # in chunks: the row copies cost ~400 bytes a pair
-        part = index[start : start + _CHUNK]
-        out[start : start + len(part)] = np.asarray(matrix[part[:, 0]].multiply(matrix[part[:, 1]]).sum(axis=1)).ravel()
-    return out
-
-
-#: Pairs :func:`rough_cosines` scores at once (memory: about 400 bytes a pair while it does).
-_CHUNK = 8192
 
 
 def mean_pair_score(

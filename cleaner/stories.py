@@ -40,7 +40,8 @@ import math
 from array import array
 from collections import Counter
 
-from .clustering import PackedVectors, average_linkage, mean_pair_score
+from .clustering import average_linkage, mean_pair_score
+from .vectors import PackedVectors
 from .config import StoryConfig
 from .errors import ConfigError
 from .featurizer import Featurizer, Prepared, StoryFeatures, parse_day  # noqa: F401  (re-exported: index, tests)

@@ -165,8 +165,10 @@ def test_clustering_is_average_linkage_by_its_definition(seed):
     pairs = sorted({tuple(sorted(rng.sample(range(n), 2))) for _ in range(600)})
     expected = _reference_linkage(vectors, pairs, days, 0.3, 3.0)
     assert any(len(g) > 2 for g in expected)  # merges of merged clusters happen
-    for cap in (None, 256):
-        assert average_linkage(vectors, pairs, days, threshold=0.3, window_days=3.0, max_rescored=cap) == expected
+    shuffled = list(pairs)
+    rng.shuffle(shuffled)  # merge order does not depend on the order pairs come in
+    for given, cap in ((pairs, None), (pairs, 256), (shuffled, 256)):
+        assert average_linkage(vectors, given, days, threshold=0.3, window_days=3.0, max_rescored=cap) == expected
 
 
 def _dense(n: int) -> tuple[list, list]:
