@@ -1,6 +1,6 @@
 """Sparse unit term vectors, packed, and the products of pairs of them in numpy.
 
-:func:`rough_cosines` is the cheap first pass of :func:`cleaner.clustering.average_linkage`: equal to
+:func:`pair_products` is the cheap first pass of :func:`cleaner.clustering.average_linkage`: equal to
 :func:`cleaner.terms.cosine` up to rounding, for many pairs at once, a bounded chunk at a time.
 """
 
@@ -64,24 +64,9 @@ def pair_dots(dense, index):
     return out
 
 
-#: Rounding error allowed between :func:`rough_cosines` and :func:`cleaner.terms.cosine` (both sum at
+#: Rounding error allowed between :func:`pair_products` and :func:`cleaner.terms.cosine` (both sum at
 #: most ``top_terms`` products of unit-vector weights; the error is ~1e-16).
 SLACK = 1e-9
-
-
-def rough_cosines(vectors: Sequence[dict[str, float]], pairs: Sequence[tuple[int, int]]):
-    """The cosine of each pair's two sparse vectors, all at once (scipy sparse rows, float64).
-
-    Equal to :func:`cleaner.terms.cosine` up to rounding (the products are summed in another order).
-
-    >>> rough_cosines([{"a": 0.6, "b": 0.8}, {"b": 1.0}, {}], [(0, 1), (1, 2)]).round(6).tolist()
-    [0.8, 0.0]
-    """
-    import numpy as np
-
-    if len(pairs) == 0:
-        return np.zeros(0)
-    return pair_products(term_matrix(vectors), pairs)
 
 
 def term_matrix(vectors: Sequence[dict[str, float]]):
@@ -104,6 +89,13 @@ def term_matrix(vectors: Sequence[dict[str, float]]):
 
 
 def pair_products(matrix, pairs):
+    """The cosine of each pair's two rows of ``matrix`` (:func:`term_matrix`: unit vectors), float64.
+
+    Equal to :func:`cleaner.terms.cosine` up to rounding (the products are summed in another order).
+
+    >>> pair_products(term_matrix([{"a": 0.6, "b": 0.8}, {"b": 1.0}, {}]), [(0, 1), (1, 2)]).round(6).tolist()
+    [0.8, 0.0]
+    """
     import numpy as np
 
     index = np.asarray(pairs, dtype=np.int64)
@@ -114,5 +106,5 @@ def pair_products(matrix, pairs):
     return out
 
 
-#: Pairs :func:`rough_cosines` scores at once (memory: about 400 bytes a pair while it does).
+#: Pairs :func:`pair_products` scores at once (memory: about 400 bytes a pair while it does).
 CHUNK = 8192
