@@ -82,7 +82,10 @@ def average_linkage(
     semantic = dense is not None
     import numpy as np
 
-    index = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    index = np.asarray(pairs)
+    if index.dtype.kind not in "iu":  # int32 pairs (the story level's) are used as they are, not copied
+        index = index.astype(np.int64)
+    index = index.reshape(-1, 2)
     if semantic:
         dsums: dict = {}
         tongues: dict[int, Counter] = {}

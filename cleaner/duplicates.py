@@ -52,7 +52,7 @@ class Match:
 #: compared last; a group of copies compares with the same few canonicals again and again).
 DECODED = 1024
 #: The match of every canonical article (one shared object: a result holds one per article).
-_CANONICAL = Match(None)
+CANONICAL = Match(None)
 
 
 def canonical_key(order: int, date: str | None) -> tuple:
@@ -101,8 +101,9 @@ class DuplicateIndex:
         config = self.config
         return lsh_params(config.lead_threshold, config.lead_size) if lead else lsh_params(config.candidate_threshold, config.num_perm)
 
-    def assign(self) -> dict[str, Match]:
-        """Every added id -> its :class:`Match`."""
+    def assign(self, *, copies_only: bool = False) -> dict[str, Match]:
+        """Every added id -> its :class:`Match` (``copies_only``: only the ids that copy another; a
+        run keeps that much per article, not an entry for every canonical)."""
         import numpy as np
 
         (bands, rows), (lead_bands, lead_rows) = self.banding(), self.banding(lead=True)
@@ -111,7 +112,8 @@ class DuplicateIndex:
         visited = []  # entries with words, in canonical order; an article's number is its row here
         for k in order:
             if self._entries[k][2] is None:
-                result[self._entries[k][1]] = _CANONICAL
+                if not copies_only:
+                    result[self._entries[k][1]] = CANONICAL
             else:
                 visited.append(k)
         # every article's band keys first (the buckets are laid out once: see cleaner.lsh), then
@@ -148,7 +150,8 @@ class DuplicateIndex:
             for g in mine_lead:
                 candidates.update(leads.members(g))
             best = self.best(Fingerprint.from_bytes(packed), (canonical(r) for r in candidates)) if candidates else None
-            result[doc_id] = best or _CANONICAL
+            if best is not None or not copies_only:
+                result[doc_id] = best or CANONICAL
             if best is None and doc_id not in seen and len(candidates) < self.config.max_candidates:
                 # a canonical that already meets max_candidates others stays out of the buckets: no
                 # bucket grows past that size, so no query costs more than bands * max_candidates

@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Iterator, Sequence, Union
 
 from .documents import Document
 from .errors import ConfigError
+from .heap import trim
 from .progress import READING, WRITING, Progress, joined, phase_of
 from .spool import Spool
 from .workers import Step, WorkerPool, apply_steps
@@ -157,6 +158,7 @@ class Engine:
             seen[:] = [count]
             progress.phase(phase_of(head))
             head.finish()
+            trim()  # what the stage gathered per article, freed: back to the system (cleaner.heap)
             for n, stage in enumerate(stages[1:], 1):
                 progress.phase(phase_of(stage), count)
                 before = stages[:n]
@@ -164,6 +166,7 @@ class Engine:
                     stage.observe(doc)
                     progress.advance()
                 stage.finish()
+                trim()
             for doc in spool:
                 yield _through(stages, doc)
 

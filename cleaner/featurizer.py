@@ -128,6 +128,15 @@ class Featurizer:
             self._fresh.append((form, token))
         return form
 
+    def release(self, *, keep_background: bool = False) -> None:
+        """Forget the word caches (and, unless ``keep_background``, the background and the long
+        sentences seen): for an index that takes no more articles. Only ``shown`` stays."""
+        self._forms = {}
+        if not keep_background:
+            self._bgp = {}
+            self._background = Background(doc_length=self.config.doc_length, wordlist=self.config.wordlist, term_chars=self.config.term_chars)
+            self.sentences = KeySet()
+
     def background_p(self, term: str, lang: str | None) -> float:
         bgp = self._bgp.setdefault(lang, {})
         p = bgp.get(term)

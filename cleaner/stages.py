@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .cleaning import Cleaner
 from .config import Config
 from .documents import Document
-from .duplicates import DuplicateIndex
+from .duplicates import CANONICAL, DuplicateIndex
 from .engine import Stage
 from .featurizer import Featurizer
 from .fingerprints import Fingerprinter
@@ -202,13 +202,13 @@ class GroupDuplicates(Stage):
         return doc
 
     def finish(self) -> None:
-        self.matches = self.duplicates.assign()
+        self.matches = self.duplicates.assign(copies_only=True)  # an id not in it is a canonical
         self.duplicates = None
-        self.stats.duplicates = sum(m.canonical is not None for m in self.matches.values()) + len(self.known)
+        self.stats.duplicates = len(self.matches) + len(self.known)
 
     def apply(self, doc: Document) -> Document:
         hit = self.known.get(doc.id)
-        match = self.matches[doc.id]
+        match = self.matches.get(doc.id, CANONICAL)
         doc.duplicate_of, doc.duplicate_score = (hit.id, hit.score) if hit else (match.canonical, match.score)
         return doc
 
@@ -220,7 +220,7 @@ class GroupStories(Stage):
     name = "group-stories"
 
     def __init__(self, config: Config, stats: Stats):
-        self.index = StoryIndex(config.stories)
+        self.index = StoryIndex(config.stories, keep_counts=False)  # assigned once: see StoryIndex
         self.stats = stats
         self.story_of: dict[str, str] = {}
 

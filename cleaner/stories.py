@@ -14,7 +14,8 @@ Stages, each explicit:
 2. ``assign``: weigh terms by sublinear tf times a blended idf (corpus document frequencies with
    the wordfreq background as ``prior_docs`` pseudo-documents), keep the ``top_terms`` best as a
    unit vector per article; MinHash the ``lsh_terms`` best (:func:`minhashes`, all articles at
-   once) and look them up in LSH buckets for candidate pairs; verify candidates by cosine; then merge clusters by **average linkage**: two stories merge
+   once) and look them up in LSH buckets for candidate pairs (:mod:`cleaner.candidates`: at most 64
+   an article, none between dated articles outside the window); verify candidates by cosine; then merge clusters by **average linkage**: two stories merge
    only when the mean cosine over all their cross pairs reaches ``threshold`` (computed exactly
    from sums of member vectors; :func:`cleaner.clustering.average_linkage`), and only when every
    dated member stays within ``window_days``. Similarity is not transitive, so a chain A~B~C does
@@ -35,24 +36,19 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import heapq
 import math
 from array import array
 from collections import Counter
 
+from .candidates import CANDIDATES_PER_ARTICLE, candidate_pairs  # noqa: F401  (the cap: re-exported for tests)
 from .clustering import average_linkage, mean_pair_score
 from .vectors import PackedVectors
 from .config import StoryConfig
 from .errors import ConfigError
+from .heap import trim
 from .featurizer import Featurizer, Prepared, StoryFeatures, parse_day  # noqa: F401  (re-exported: index, tests)
-from .lsh import FixedBuckets, KeySet, minhash_matrix, minhashes  # noqa: F401  (minhashes: tests)
+from .lsh import KeySet, minhashes  # noqa: F401  (minhashes: tests)
 from .terms import DocFrequencies, cosine, idf, term_weights
-
-#: Candidate pairs an article makes with earlier ones, at most: those sharing the most LSH bands of
-#: their best terms (on the benchmark corpora an article has 10 on average, 49 at the 99th
-#: percentile). Without it a corpus of random words (nothing shares much, everything shares a
-#: little) gave thousands of pairs an article, and 4 GB of pairs at 20,000 articles.
-CANDIDATES_PER_ARTICLE = 64
 
 
 def story_id(first_member: str) -> str:
@@ -66,16 +62,25 @@ class StoryIndex:
     ``encoder``: an :class:`cleaner.semantic.Encoder` to use instead of the one ``config.encoder``
     names (which is loaded at the first :meth:`add`). ``semantic`` tells whether the encoder's
     signal is on: it is when an encoder is configured or given.
+
+    ``keep_counts=False`` (a run's index, assigned once): the term counts, document frequencies and
+    the featurizer's caches are released once the vectors are made (about 1 KB an article), so the
+    candidates and clusters do not need their memory on top; the index then takes no more articles
+    and has no state to save (:meth:`add` and :meth:`to_state` raise), while :meth:`assign`,
+    :meth:`score`, :meth:`vector` and :meth:`explain` work as before.
     """
 
-    def __init__(self, config: StoryConfig = StoryConfig(), *, encoder=None):
+    def __init__(self, config: StoryConfig = StoryConfig(), *, encoder=None, keep_counts: bool = True):
         self.config = config
+        self.keep_counts = keep_counts
         self.df = DocFrequencies()
         self._ids: list[str] = []
         self._pos: dict[str, int] = {}
-        # per article, its kept term counts packed as (term id, count) pairs; ids in self._terms
-        self._counts: list[array] = []
-        self._term_ids: dict[str, int] = {}
+        # per article, its kept term counts packed as (term id, count) pairs; ids in self._terms. An
+        # array each, made at its size: small blocks that settle in the holes earlier stages left
+        # (one flat array, copied as it grows, left 36 MB of unusable heap at 20,000 articles)
+        self._counts: list[array | None] | None = []
+        self._term_ids: dict[str, int] | None = {}
         self._terms: list[str] = []
         self._langs: list[str | None] = []
         self._days: list[float | None] = []
@@ -117,6 +122,7 @@ class StoryIndex:
         """
         if doc_id in self._pos:
             raise ConfigError(f"story index already has a document {doc_id!r}; ids must be unique")
+        self._check_counts("add articles")
         if prepared is None:
             features = self.featurizer.features(text, lang, date)
         else:
@@ -152,13 +158,23 @@ class StoryIndex:
         packed, terms = self._counts[i], self._terms
         return {terms[packed[k]]: packed[k + 1] for k in range(0, len(packed), 2)}
 
+    def _check_counts(self, doing: str) -> None:
+        if self._counts is None:
+            raise ConfigError(f"cannot {doing}: this story index released its term counts when it made its vectors (keep_counts=False)")
+
     def _ensure_vectors(self) -> PackedVectors:
         if self._vectors is None:
             cfg, df, docs = self.config, self.df.df, self.df.docs
             caches: dict[str | None, dict[str, float]] = {}
-            vectors = PackedVectors(self._terms)
+            room = sum(min(cfg.top_terms, len(packed) // 2) for packed in self._counts)
+            vectors = PackedVectors(self._terms, room=room)  # allocated once: no copies as it fills
+            if not self.keep_counts:
+                self.featurizer.release(keep_background=True)  # its word caches are done with
+            release = not self.keep_counts
             for i, lang in enumerate(self._langs):
                 counts = self._counts_of(i)
+                if release:
+                    self._counts[i] = None  # read for the last time
                 cache = caches.get(lang)
                 if cache is None:
                     cache = caches[lang] = {}
@@ -169,7 +185,17 @@ class StoryIndex:
                         v = cache[t] = idf(df.get(t, 0), docs, self.featurizer.background_p(t, lang), cfg.prior_docs)
                     idfs[t] = v
                 vectors.append(term_weights(counts, idfs, cfg.top_terms), self._term_ids)
+            vectors.trim()
             self._vectors = vectors
+            if not self.keep_counts:
+                # Only the vectors are read from here on (assign, score, explain): the counts, the
+                # document frequencies and the background go, before the candidates and clusters
+                # need their memory.
+                del caches
+                self._counts = self._term_ids = None
+                self.df = DocFrequencies(self.df.docs)
+                self.featurizer.release()
+                trim()
         return self._vectors
 
     def vector(self, doc_id: str) -> dict[str, float]:
@@ -209,50 +235,8 @@ class StoryIndex:
     # ------------------------------------------------------------------ candidates
 
     def _candidate_pairs(self):
-        """The candidate pairs ``(i, j)``, ``i < j``, as a sorted ``(pairs, 2)`` int64 array."""
-        import numpy as np
-
-        cfg = self.config
-        vectors = self._ensure_vectors()
-        n = len(vectors)
-        codes = array("q")  # each pair as j * n + i: 8 bytes, sorted later
-        # Each article's best terms (a vector's keys are in weight order, ties by term: term_weights).
-        matrix, full = minhash_matrix(vectors.heads(cfg.lsh_terms), cfg.num_perm, cfg.seed)
-        rows = cfg.num_perm // cfg.bands
-        keys = matrix[full, : cfg.bands * rows]
-        del matrix
-        groups = FixedBuckets(keys.reshape(len(full), cfg.bands, rows) if rows > 1 else keys)
-        del keys
-        for row, i in enumerate(full.tolist()):
-            if not groups.any[row]:  # no band key it shares with any article: no candidates, no bucket
-                continue
-            mine = groups.row(row)
-            shared: dict[int, int] = {}  # earlier article -> bands it shares with this one
-            for g in mine:
-                for j in groups.members(g):
-                    shared[j] = shared.get(j, 0) + 1
-            found = shared.keys()
-            if len(shared) > CANDIDATES_PER_ARTICLE:  # the most similar best-term sets, earliest on ties
-                found = heapq.nsmallest(CANDIDATES_PER_ARTICLE, shared, key=lambda j: (-shared[j], j))
-            codes.extend(j * n + i for j in found)
-            if len(shared) < cfg.max_candidates:  # bounded buckets: see StoryConfig.max_candidates
-                groups.join(mine, i)
-        # At most CANDIDATES_PER_ARTICLE pairs an article (each once: an article's earlier partners are
-        # distinct), and no more than two copies of them alive at once: sorted in place, then split
-        # into the pair array without temporaries.
-        flat = np.array(codes, dtype=np.int64)
-        del codes
-        if self.semantic and n > 1:
-            from .semantic import nearest_neighbours
-
-            lo, hi, _ = nearest_neighbours(self.leads.matrix(), cfg.semantic_neighbours)
-            flat = np.unique(np.concatenate((flat, lo.astype(np.int64) * n + hi)))  # a neighbour may be a band pair too
-        else:
-            flat.sort()
-        pairs = np.empty((len(flat), 2), dtype=np.int64)
-        np.floor_divide(flat, max(n, 1), out=pairs[:, 0])
-        np.remainder(flat, max(n, 1), out=pairs[:, 1])
-        return pairs
+        """The candidate pairs (:func:`cleaner.candidates.candidate_pairs`) of the articles added."""
+        return candidate_pairs(self._ensure_vectors(), self._days, self.config, self.leads.matrix() if self.semantic else None)
 
     # ------------------------------------------------------------------ clustering
 
@@ -270,12 +254,7 @@ class StoryIndex:
 
     def _cluster(self) -> None:
         vectors = self._ensure_vectors()
-        pairs = self._candidate_pairs()
-        if self.config.window_days and len(pairs):
-            import numpy as np
-
-            days = np.array([np.nan if d is None else d for d in self._days], dtype=np.float64)
-            pairs = pairs[~(np.abs(days[pairs[:, 0]] - days[pairs[:, 1]]) > self.config.window_days)]  # undated: never apart
+        pairs = self._candidate_pairs()  # dated pairs outside the window already left out
         groups = average_linkage(vectors, pairs, self._days, threshold=self.threshold, window_days=self.config.window_days, max_rescored=self.config.max_candidates, **self._semantic_args())
         self._stories = {}
         self._story_of = {}
@@ -347,6 +326,7 @@ class StoryIndex:
     def to_state(self) -> dict:
         """Plain, JSON-able state: config, corpus document frequencies, one small record per article
         (with an encoder, its vector too), and the words that terms are shown as."""
+        self._check_counts("save its state")
         counts = [self._counts_of(i) for i in range(len(self._ids))]
         kept = set().union(*counts) if counts else set()
         state = {

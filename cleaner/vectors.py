@@ -14,16 +14,32 @@ class PackedVectors:
     arrays, rows in input order (about 12 bytes a term, against some 60 in a dict of floats).
     ``vectors[i]`` is article ``i``'s vector as a dict, terms in weight order."""
 
-    def __init__(self, terms: list[str]):
+    def __init__(self, terms: list[str], *, room: int = 0):
+        """``room``: terms to allocate for at once (an upper bound of what will be appended), so
+        that the arrays are never copied to a larger place as they grow; the rest is given back
+        when the vectors are first read as a matrix (:meth:`trim`)."""
         self.terms = terms  # id -> term (shared with the index's vocabulary)
         self.starts = array("q", [0])
-        self.ids = array("I")
-        self.weights = array("d")
+        self.ids = array("I", bytes(4 * room))
+        self.weights = array("d", bytes(8 * room))
+        self._fill = 0  # terms appended (the arrays may hold room for more)
 
     def append(self, vector: dict[str, float], ids: dict[str, int]) -> None:
-        self.ids.extend(ids[t] for t in vector)
-        self.weights.extend(vector.values())
-        self.starts.append(len(self.ids))
+        at, k = self._fill, len(vector)
+        if at + k > len(self.ids):
+            self.trim()
+            self.ids.extend(ids[t] for t in vector)
+            self.weights.extend(vector.values())
+        else:  # into the room made: same length, copied in place
+            self.ids[at : at + k] = array("I", [ids[t] for t in vector])
+            self.weights[at : at + k] = array("d", vector.values())
+        self._fill = at + k
+        self.starts.append(self._fill)
+
+    def trim(self) -> None:
+        """Give back the room not used."""
+        del self.ids[self._fill :]
+        del self.weights[self._fill :]
 
     def __len__(self) -> int:
         return len(self.starts) - 1
@@ -46,10 +62,11 @@ class PackedVectors:
         import numpy as np
         from scipy.sparse import csr_matrix
 
-        return csr_matrix(
-            (np.frombuffer(self.weights, dtype=np.float64), np.frombuffer(self.ids, dtype=np.uint32).astype(np.int64), np.frombuffer(self.starts, dtype=np.int64)),
-            shape=(len(self), max(1, len(self.terms))),
-        )
+        self.trim()
+        # The term ids as int32 in place (a vocabulary stays far below 2^31 terms): scipy keeps
+        # int32 indices without a copy, where int64 ones cost two (cast, then cut back to int32).
+        ids = np.frombuffer(self.ids, dtype=np.int32) if len(self.terms) < 1 << 31 else np.frombuffer(self.ids, dtype=np.uint32).astype(np.int64)
+        return csr_matrix((np.frombuffer(self.weights, dtype=np.float64), ids, np.frombuffer(self.starts, dtype=np.int64)), shape=(len(self), max(1, len(self.terms))))
 
 
 def pair_dots(dense, index):

@@ -204,3 +204,66 @@ def test_clustering_a_dense_corpus_costs_the_same_per_article_at_any_size():
     small, large = per_article
     for key in ("scored", "visited", "heap"):
         assert large[key] <= 1.1 * small[key], (key, small, large)
+
+
+def test_a_runs_story_index_releases_its_counts_and_gives_the_same_stories():
+    """``keep_counts=False`` (the run's index): counts, frequencies and caches go once the vectors are
+    made; stories, scores and explanations are those of an index that keeps them, and adding to it
+    or saving it afterwards is a clear error, not a wrong result."""
+    from cleaner.errors import ConfigError
+
+    docs = _corpus(300)
+    kept, released = StoryIndex(StoryConfig()), StoryIndex(StoryConfig(), keep_counts=False)
+    for index in (kept, released):
+        for doc_id, text in docs:
+            index.add(doc_id, text, lang="en", date="2021-03-01")
+    assert released.assign() == kept.assign()
+    assert released._counts is None and not released.df.df and not released.featurizer._forms
+    story = sorted(set(kept.assign().values()))[0]
+    assert released.explain(story) == kept.explain(story)
+    assert released.score("a1", "a2") == kept.score("a1", "a2")
+    with pytest.raises(ConfigError, match="released its term counts"):
+        released.add("late", "Report. council budget.", lang="en")
+    with pytest.raises(ConfigError, match="released its term counts"):
+        released.to_state()
+    kept.to_state()  # the other keeps all it had
+
+
+def test_candidates_outside_the_date_window_are_never_gathered():
+    """Dated articles further apart than ``window_days`` never become a pair (they were once gathered
+    and dropped after: 40 bytes a pair at once, 600 MB at 200,000 articles two years apart)."""
+    text = "Report. " + " ".join(WORDS * 5) + "."
+    index = StoryIndex(StoryConfig())
+    for k, date in enumerate(["2021-03-01", "2021-03-02", "2021-03-20", None]):
+        index.add(f"d{k}", text, lang="en", date=date)
+    pairs = index._candidate_pairs()
+    assert pairs.dtype == np.int32
+    assert sorted(map(tuple, pairs.tolist())) == [(0, 1), (0, 3), (1, 3), (2, 3)]
+    assert index.assign()["d0"] == index.assign()["d1"] != index.assign()["d2"]
+
+
+def _rss_kb() -> int:
+    with open("/proc/self/status") as handle:
+        return next(int(line.split()[1]) for line in handle if line.startswith("VmRSS:"))
+
+
+def test_freed_heap_memory_is_given_back_to_the_system():
+    """What a stage frees in the C heap stays resident unless returned (cleaner.heap.trim): blocks
+    freed between blocks still in use cannot be given back by the allocator on its own."""
+    from cleaner import heap
+
+    if not heap.trim():
+        pytest.skip("not glibc: nothing to trim with")
+    freed, kept = [], []
+    for k in range(3_000):  # 12 KB blocks (malloc, not Python's arenas), each followed by one that stays
+        freed.append(bytes(12_000) + k.to_bytes(4, "little"))
+        kept.append(bytes(600) + k.to_bytes(4, "little"))
+    heap.trim()
+    before = _rss_kb()
+    del freed
+    after_free = _rss_kb()
+    heap.trim()
+    after_trim = _rss_kb()
+    assert before - after_free < 10_000  # freed, but still resident: holes between the kept blocks
+    assert after_free - after_trim > 20_000  # of some 36 MB, the whole pages inside the holes
+    assert len(kept) == 3_000
