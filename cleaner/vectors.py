@@ -37,9 +37,10 @@ class PackedVectors:
         self.starts.append(self._fill)
 
     def trim(self) -> None:
-        """Give back the room not used."""
-        del self.ids[self._fill :]
-        del self.weights[self._fill :]
+        """Give back the room not used (if any: an array a matrix views cannot be resized at all)."""
+        if len(self.ids) > self._fill:
+            del self.ids[self._fill :]
+            del self.weights[self._fill :]
 
     def __len__(self) -> int:
         return len(self.starts) - 1

@@ -267,3 +267,19 @@ def test_freed_heap_memory_is_given_back_to_the_system():
     assert before - after_free < 10_000  # freed, but still resident: holes between the kept blocks
     assert after_free - after_trim > 20_000  # of some 36 MB, the whole pages inside the holes
     assert len(kept) == 3_000
+
+
+def test_packed_vectors_made_with_room_read_as_a_matrix_more_than_once():
+    """Vectors allocated at their final size give back the unused room once; a second matrix while
+    the first still views the arrays must not try to resize them (an array that exports its buffer
+    cannot be resized at all)."""
+    from cleaner.vectors import PackedVectors
+
+    vectors = PackedVectors(["a", "b", "c"], room=10)
+    vectors.append({"a": 0.6, "b": 0.8}, {"a": 0, "b": 1, "c": 2})
+    vectors.append({"c": 1.0}, {"a": 0, "b": 1, "c": 2})
+    first = vectors.csr()
+    second = vectors.csr()
+    assert len(vectors.ids) == 3 and (first != second).nnz == 0
+    assert first.toarray().tolist() == [[0.6, 0.8, 0.0], [0.0, 0.0, 1.0]]
+    assert [vectors[0], vectors[1]] == [{"a": 0.6, "b": 0.8}, {"c": 1.0}]
