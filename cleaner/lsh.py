@@ -97,7 +97,10 @@ class KeySet:
         old = self._old
         if not len(old):
             return False
-        at = int(old.searchsorted(key))
+        # as uint64: a Python int below 2^63 would be taken as int64, and the search then converts
+        # the whole array to float64 at every lookup (1.9 ms at 3M keys, against 2 us) and, rounded,
+        # misses keys that are there
+        at = int(old.searchsorted(np.uint64(key)))
         return at < len(old) and int(old[at]) == key
 
     def add(self, key: int) -> None:

@@ -283,3 +283,15 @@ def test_packed_vectors_made_with_room_read_as_a_matrix_more_than_once():
     assert len(vectors.ids) == 3 and (first != second).nnz == 0
     assert first.toarray().tolist() == [[0.6, 0.8, 0.0], [0.0, 0.0, 1.0]]
     assert [vectors[0], vectors[1]] == [{"a": 0.6, "b": 0.8}, {"c": 1.0}]
+
+
+def test_key_set_is_exact_for_keys_below_2_63_once_merged():
+    """Keys close together below 2^63, once merged into the sorted array: a lookup with a Python int
+    was searched as int64 against uint64, so in float64, and missed keys that were there (and added
+    them again)."""
+    base = 2**60
+    keys = KeySet(recent=2)
+    keys.update([base + 1, base + 2, base + 3, base + 5, 2**64 - 1])
+    assert [base + k in keys for k in range(1, 7)] == [True, True, True, False, True, False]
+    keys.update([base + 2, base + 3])
+    assert len(keys) == 5 and 2**64 - 1 in keys and 2**64 - 2 not in keys
