@@ -84,7 +84,7 @@ class Featurizer:
         self.remember = remember and config.repeated_sentences > 0
         self.sentences = KeySet()  # 64-bit keys of the long sentences seen (cleaner.lsh.KeySet)
         self.shown: dict[str, str] = {}
-        self._background = Background(doc_length=config.doc_length, wordlist=config.wordlist, term_chars=config.term_chars)
+        self._background = self._new_background()
         self._guesser = LanguageGuesser()
         self._bgp: dict[str | None, dict[str, float]] = {}  # lang -> term -> background doc probability
         self._forms: dict[str | None, dict[str, str]] = {}  # lang -> token -> term
@@ -134,8 +134,12 @@ class Featurizer:
         self._forms = {}
         if not keep_background:
             self._bgp = {}
-            self._background = Background(doc_length=self.config.doc_length, wordlist=self.config.wordlist, term_chars=self.config.term_chars)
+            self._background = self._new_background()
             self.sentences = KeySet()
+
+    def _new_background(self) -> Background:
+        cfg = self.config
+        return Background(doc_length=cfg.doc_length, wordlist=cfg.wordlist, term_chars=cfg.term_chars)
 
     def background_p(self, term: str, lang: str | None) -> float:
         bgp = self._bgp.setdefault(lang, {})

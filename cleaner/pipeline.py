@@ -160,10 +160,7 @@ class Pipeline:
                 stats.skipped += 1
                 self.on_error(item)
                 continue
-            source = sources.get(item.source)
-            if source is None:
-                source = sources[item.source] = len(sources)
-            seen[item.id] = source << 40 | (item.source_line or 0)
+            seen[item.id] = sources.setdefault(item.source, len(sources)) << 40 | (item.source_line or 0)
             stats.read += 1
             yield item
 

@@ -168,9 +168,9 @@ class StoryIndex:
             caches: dict[str | None, dict[str, float]] = {}
             room = sum(min(cfg.top_terms, len(packed) // 2) for packed in self._counts)
             vectors = PackedVectors(self._terms, room=room)  # allocated once: no copies as it fills
-            if not self.keep_counts:
-                self.featurizer.release(keep_background=True)  # its word caches are done with
             release = not self.keep_counts
+            if release:
+                self.featurizer.release(keep_background=True)  # its word caches are done with
             for i, lang in enumerate(self._langs):
                 counts = self._counts_of(i)
                 if release:
@@ -187,7 +187,7 @@ class StoryIndex:
                 vectors.append(term_weights(counts, idfs, cfg.top_terms), self._term_ids)
             vectors.trim()
             self._vectors = vectors
-            if not self.keep_counts:
+            if release:
                 # Only the vectors are read from here on (assign, score, explain): the counts, the
                 # document frequencies and the background go, before the candidates and clusters
                 # need their memory.
